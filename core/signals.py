@@ -4,19 +4,29 @@ Like `simulagent.types`, this module is light (standard library and numpy only) 
 Areas never import one another: a backend in `simulagent.models` satisfies these protocols structurally
 (`typing.Protocol`), and the code that wires a policy to a backend (the agent, the CLI) checks the fit.
 
-Sections are owned by the area that consumes the protocol; keep each protocol small and documented.
+Each section is owned by one area (named in its heading); keep each protocol small and documented.
 """
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol, TypeVar, runtime_checkable
 
-from simulagent.types import FloatArray
+from simulagent.types import Action, FloatArray
 
-__all__ = ["Transcriber"]
+__all__ = [
+    "ChatMessage",
+    "ChatModel",
+    "CountPolicy",
+    "GenerationOptions",
+    "Transcriber",
+]
+
+StateT = TypeVar("StateT")
 
 
-# --- eval: ASR-BLEU needs a speech recogniser -------------------------------------------------------------------
+# --- eval: ASR-BLEU needs a speech recogniser (implemented in models/) --------------------------------------------
 
 
 @runtime_checkable
@@ -28,6 +38,68 @@ class Transcriber(Protocol):
         ...
 
 
-# --- policies: model signals (owned by policies/; see policies/README or docs/policies.md) -----------------------
+# --- models/llm: the chat model interface (implemented in models/llm; used by policies, rag, verticals, agent) ----
 
-# --- models/llm: the chat model interface used by policies (Agent-SiMT), rag and the agent -----------------------
+
+@dataclass(frozen=True)
+class ChatMessage:
+    """One message of a chat."""
+
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+@dataclass(frozen=True)
+class GenerationOptions:
+    """How to generate.
+
+    Attributes:
+        max_tokens: at most this many new tokens.
+        temperature: 0 is greedy decoding.
+        stop: generation ends before any of these strings.
+        assistant_prefix: the answer is forced to start with this text (it is not repeated in the output); used to
+            continue a committed translation.
+        json_schema: a JSON Schema (as text) the output must satisfy, for backends that can constrain decoding.
+    """
+
+    max_tokens: int = 256
+    temperature: float = 0.0
+    stop: tuple[str, ...] = ()
+    assistant_prefix: str = ""
+    json_schema: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.max_tokens < 1:
+            raise ValueError(f"max_tokens must be >= 1; got {self.max_tokens}")
+        if not 0.0 <= self.temperature <= 5.0:
+            raise ValueError(f"temperature must be in [0, 5]; got {self.temperature}")
+
+
+@runtime_checkable
+class ChatModel(Protocol):
+    """A chat model that streams its answer as text pieces.
+
+    Closing the returned iterator (`close()`, or leaving a `for` loop early) cancels the generation: that is how
+    barge-in stops an answer mid-stream.
+    """
+
+    def stream(self, messages: Sequence[ChatMessage], options: GenerationOptions) -> Iterator[str]: ...
+
+
+# --- policies: decisions from counts (wait-k; the word policy of Agent-SiMT). Owned by policies/ ------------------
+
+
+@runtime_checkable
+class CountPolicy(Protocol[StateT]):
+    """A policy that decides from how much source has been read and how much target written.
+
+    The unit (words, tokens, audio chunks) is the caller's. `decide` returns `ReadAction` to wait for one more
+    source unit, or `WriteAction` to emit one more target unit (its `content` is left for the caller to fill).
+    """
+
+    def new_state(self) -> StateT: ...
+
+    def decide(self, state: StateT, num_source_read: int, source_finished: bool, num_target_written: int) -> Action: ...
+
+
+# --- policies: signals of speech model backends (hypotheses with timestamps, attention, CTC). Owned by policies/ ---
