@@ -49,6 +49,11 @@ class CommandSpec:
 COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("config", "show the effective configuration and where it comes from", "simulagent._config_cli"),
     CommandSpec("audio", "inspect audio files as simulagent hears them", "simulagent._audio_cli"),
+    CommandSpec(
+        "serve",
+        "serve the agent and the translator over WebSockets, with a browser demo",
+        "simulagent.agent.server.cli",
+    ),
 )
 
 

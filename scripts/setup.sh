@@ -30,5 +30,7 @@ fi
 
 echo "setup: installing simulagent[$extras] (first run takes several minutes)"
 # constraints.txt pins the CPU build of torch; the package itself only asks for a range.
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[$extras]"
+# (pip's notes about local package folders it skips are noise here: filtered.)
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[$extras]" \
+    2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
 echo "$want" > "$stamp"

@@ -1,0 +1,322 @@
+"""The ASGI application of `simulagent serve`: WebSocket sessions, health, metrics and the browser demo page.
+
+Security: a bearer token is required whenever the server binds beyond loopback (`check_bind` refuses to start
+without one); browsers cannot set headers on a WebSocket, so the token may also come as `?token=`. Origins are
+checked for browser connections. Control messages, audio frames and message rates are limited. Tokens never reach
+the logs.
+
+Back-pressure: each session has bounded queues. A client that does not read its events makes the session's sends
+wait, which stops the session from reading that client's audio: memory stays bounded and nothing is dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import ipaddress
+import json
+import logging
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from simulagent.agent.server.metrics import ServerMetrics
+from simulagent.agent.server.protocol import (
+    MAX_AUDIO_FRAME_BYTES,
+    PROTOCOL_VERSION,
+    EndOfAudio,
+    Hello,
+    Interrupt,
+    Ping,
+    ProtocolError,
+    TextInput,
+    parse_client_message,
+)
+from simulagent.agent.server.session import AudioOut, EventOut, ServerSession, SessionFactory
+from simulagent.errors import UserError
+from simulagent.types import AudioChunk
+
+__all__ = ["ServerOptions", "check_bind", "create_app"]
+
+log = logging.getLogger("simulagent.server")
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+@dataclass(frozen=True)
+class ServerOptions:
+    """How the server treats its clients.
+
+    Attributes:
+        token: bearer token clients must present ("" = none; only allowed on loopback).
+        allowed_origins: browser origins allowed besides the server's own.
+        max_sessions: concurrent sessions; more are refused with code "busy".
+        max_messages_per_s: per-connection message rate (a burst of twice this is tolerated).
+        max_pending_events: bound of each session's outgoing queue.
+        loaded_models: names reported by /health.
+    """
+
+    token: str = ""
+    allowed_origins: tuple[str, ...] = ()
+    max_sessions: int = 16
+    max_messages_per_s: float = 200.0
+    max_pending_events: int = 256
+    loaded_models: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.max_sessions < 1:
+            raise UserError(f"max_sessions must be >= 1; got {self.max_sessions}")
+        if self.max_messages_per_s <= 0:
+            raise UserError(f"max_messages_per_s must be > 0; got {self.max_messages_per_s}")
+
+
+def is_loopback(host: str) -> bool:
+    """True for localhost and loopback addresses (127.0.0.0/8, ::1)."""
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_bind(host: str, token: str) -> None:
+    """Refuse to serve beyond loopback without a token."""
+    if not is_loopback(host) and not token:
+        raise UserError(
+            f"refusing to listen on {host} without a token: set one with --token or $SIMULAGENT_TOKEN "
+            "(loopback addresses need none)"
+        )
+
+
+class _RateLimiter:
+    """Token bucket: `rate_per_s` messages per second, bursts up to twice that."""
+
+    def __init__(self, rate_per_s: float) -> None:
+        self._rate = rate_per_s
+        self._capacity = 2.0 * rate_per_s
+        self._tokens = self._capacity
+        self._last = time.monotonic()
+
+    def allow(self) -> bool:
+        now = time.monotonic()
+        self._tokens = min(self._capacity, self._tokens + (now - self._last) * self._rate)
+        self._last = now
+        if self._tokens >= 1.0:
+            self._tokens -= 1.0
+            return True
+        return False
+
+
+def create_app(session_factory: SessionFactory, options: ServerOptions | None = None) -> Any:
+    """Build the Starlette application.
+
+    Args:
+        session_factory: makes one `ServerSession` per connection (shares loaded models between sessions).
+        options: security and limits.
+    """
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import FileResponse, JSONResponse, Response
+    from starlette.routing import Mount, Route, WebSocketRoute
+    from starlette.staticfiles import StaticFiles
+    from starlette.websockets import WebSocket
+
+    opts = options or ServerOptions()
+    metrics = ServerMetrics()
+    active: set[str] = set()
+
+    async def health(request: Request) -> JSONResponse:
+        return JSONResponse(
+            {
+                "status": "ok",
+                "sessions": len(active),
+                "loaded_models": list(opts.loaded_models),
+                "protocol": PROTOCOL_VERSION,
+            }
+        )
+
+    async def metrics_endpoint(request: Request) -> Response:
+        return Response(metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
+
+    async def index(request: Request) -> FileResponse:
+        return FileResponse(STATIC_DIR / "index.html")
+
+    async def websocket_endpoint(websocket: WebSocket) -> None:
+        if not _authorised(
+            websocket.headers.get("authorization", ""), websocket.query_params.get("token", ""), opts.token
+        ):
+            await websocket.close(code=4401, reason="missing or wrong token")
+            return
+        origin = websocket.headers.get("origin")
+        if origin is not None and not _origin_allowed(origin, websocket.headers.get("host", ""), opts.allowed_origins):
+            log.warning("refused a WebSocket from origin %s", origin)
+            await websocket.close(code=4403, reason="origin not allowed")
+            return
+        await websocket.accept()
+        if len(active) >= opts.max_sessions:
+            await _send_error(
+                websocket, metrics, "busy", f"the server is serving its maximum of {opts.max_sessions} sessions"
+            )
+            await websocket.close(code=1013)
+            return
+        session_id = uuid.uuid4().hex
+        active.add(session_id)
+        metrics.sessions_active.inc()
+        metrics.sessions_total.inc()
+        try:
+            await _serve(websocket, session_id, session_factory, opts, metrics)
+        finally:
+            active.discard(session_id)
+            metrics.sessions_active.dec()
+
+    routes = [
+        Route("/", index),
+        Route("/health", health),
+        Route("/metrics", metrics_endpoint),
+        WebSocketRoute("/ws", websocket_endpoint),
+        Mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static"),
+    ]
+    app = Starlette(routes=routes)
+    app.state.metrics = metrics
+    return app
+
+
+def _authorised(header: str, query_token: str, token: str) -> bool:
+    if not token:
+        return True
+    presented = header[len("Bearer ") :] if header.startswith("Bearer ") else query_token
+    return hmac.compare_digest(presented.encode(), token.encode())
+
+
+def _origin_allowed(origin: str, host: str, allowed: Sequence[str]) -> bool:
+    if origin in allowed:
+        return True
+    own = {f"http://{host}", f"https://{host}"}
+    return origin in own
+
+
+async def _send_error(websocket: Any, metrics: ServerMetrics, code: str, message: str) -> None:
+    metrics.errors.labels(code=code).inc()
+    await websocket.send_text(json.dumps({"type": "error", "code": code, "message": message}))
+
+
+async def _serve(
+    websocket: Any, session_id: str, factory: SessionFactory, opts: ServerOptions, metrics: ServerMetrics
+) -> None:
+    from starlette.websockets import WebSocketDisconnect
+
+    limiter = _RateLimiter(opts.max_messages_per_s)
+    try:
+        first = await websocket.receive_text()
+        hello = parse_client_message(first)
+        if not isinstance(hello, Hello):
+            raise ProtocolError("hello_first", 'the first message must be {"type": "hello", ...}')
+    except ProtocolError as exc:
+        await _send_error(websocket, metrics, exc.code, str(exc))
+        await websocket.close(code=1008)
+        return
+    except (WebSocketDisconnect, KeyError, RuntimeError):
+        # receive_text raises KeyError/RuntimeError when the first frame is binary or the socket closed.
+        await _safe_close(websocket, 1008)
+        return
+    try:
+        session = factory(hello)
+    except UserError as exc:
+        await _send_error(websocket, metrics, "bad_hello", str(exc))
+        await websocket.close(code=1008)
+        return
+    ready = {"type": "ready", "protocol": PROTOCOL_VERSION, "session_id": session_id, "mode": hello.mode}
+    ready.update({"thread_id": hello.thread_id or session_id, **dict(session.describe())})
+    await websocket.send_text(json.dumps(ready))
+    sender = asyncio.create_task(_send_events(websocket, session))
+    try:
+        await _receive_loop(websocket, session, hello, limiter, metrics)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        await session.close()
+        try:
+            await asyncio.wait_for(sender, timeout=30.0)
+        except (TimeoutError, asyncio.CancelledError):
+            sender.cancel()
+        except Exception:  # the client went away mid-send: nothing left to tell it
+            log.debug("sender ended with an error", exc_info=True)
+        await _safe_close(websocket, 1000)
+
+
+async def _receive_loop(
+    websocket: Any, session: ServerSession, hello: Hello, limiter: _RateLimiter, metrics: ServerMetrics
+) -> None:
+    samples_received = 0
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        if not limiter.allow():
+            await _send_error(websocket, metrics, "rate_limited", "too many messages; slow down")
+            continue
+        data = message.get("bytes")
+        if data is not None:
+            if len(data) == 0 or len(data) > MAX_AUDIO_FRAME_BYTES or len(data) % 2:
+                metrics.dropped_frames.inc()
+                await _send_error(
+                    websocket,
+                    metrics,
+                    "bad_audio_frame",
+                    f"audio frames are PCM16 mono, an even number of bytes up to {MAX_AUDIO_FRAME_BYTES}",
+                )
+                continue
+            arrived = time.perf_counter()
+            samples = np.frombuffer(data, dtype="<i2").astype(np.float32) / 32768.0
+            chunk = AudioChunk(samples, hello.sample_rate_hz, start_ms=1000.0 * samples_received / hello.sample_rate_hz)
+            samples_received += samples.shape[0]
+            metrics.audio_frames.inc()
+            await session.push_audio(chunk)
+            metrics.chunk_latency.observe(time.perf_counter() - arrived)
+            continue
+        try:
+            parsed = parse_client_message(message.get("text") or "")
+        except ProtocolError as exc:
+            await _send_error(websocket, metrics, exc.code, str(exc))
+            continue
+        if isinstance(parsed, TextInput):
+            await session.push_text(parsed.text)
+        elif isinstance(parsed, Interrupt):
+            await session.interrupt()
+        elif isinstance(parsed, EndOfAudio):
+            await session.end_audio()
+        elif isinstance(parsed, Ping):
+            await websocket.send_text('{"type": "pong"}')
+        else:
+            await _send_error(websocket, metrics, "hello_twice", "hello may only be the first message")
+
+
+async def _send_events(websocket: Any, session: ServerSession) -> None:
+    async for item in session.events():
+        if isinstance(item, AudioOut):
+            pcm = (np.clip(item.samples, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
+            header = {
+                "type": "audio",
+                "sample_rate_hz": item.sample_rate_hz,
+                "num_samples": int(item.samples.shape[0]),
+                "start_ms": item.start_ms,
+                "text": item.text,
+            }
+            await websocket.send_text(json.dumps(header))
+            await websocket.send_bytes(pcm)
+        elif isinstance(item, EventOut):
+            await websocket.send_text(
+                json.dumps({"type": "event", "event": item.kind, **dict(item.payload)}, default=str)
+            )
+
+
+async def _safe_close(websocket: Any, code: int) -> None:
+    with contextlib.suppress(RuntimeError):  # already closed
+        await websocket.close(code=code)

@@ -1,0 +1,170 @@
+"""What a server session runs: a small protocol, and the session that serves any `StreamingSystem` (the
+simultaneous translator over a WebSocket).
+
+The server knows nothing of the agent's internals: each connection gets a `ServerSession` from a factory, pushes the
+client's audio and text into it, and forwards what `events()` yields. Models are loaded once, by the factory's
+owner, and shared by every session; only the per-stream state is per session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from simulagent.agent.server.protocol import Hello
+from simulagent.types import AudioChunk, SpeechSegment, StreamingSystem, TextSegment
+
+__all__ = ["AudioOut", "EventOut", "ServerSession", "SessionFactory", "StreamingSystemSession"]
+
+
+@dataclass(frozen=True)
+class EventOut:
+    """An event for the client: `kind` mirrors the Python event type (e.g. "translation.committed")."""
+
+    kind: str
+    payload: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, eq=False)
+class AudioOut:
+    """Output speech for the client: mono float32 samples, sent as PCM16 after a JSON header."""
+
+    samples: np.ndarray
+    sample_rate_hz: int
+    start_ms: float = 0.0
+    text: str = ""
+
+
+class ServerSession(Protocol):
+    """One connection's worth of agent or translator."""
+
+    async def push_audio(self, chunk: AudioChunk) -> None: ...
+
+    async def push_text(self, text: str) -> None: ...
+
+    async def end_audio(self) -> None: ...
+
+    async def interrupt(self) -> None: ...
+
+    def events(self) -> AsyncIterator[EventOut | AudioOut]: ...
+
+    async def close(self) -> None: ...
+
+    def describe(self) -> Mapping[str, Any]:
+        """What the `ready` message reports (thread id, mode)."""
+        ...
+
+
+SessionFactory = Callable[[Hello], ServerSession]
+
+_END = object()
+
+
+class StreamingSystemSession:
+    """Serves one stream of a speech-to-text (or speech-to-speech) `StreamingSystem`.
+
+    The system object is shared between sessions; this session owns only its state. The system's `push`/`pop` are
+    synchronous and may be slow (a Whisper update), so they run in a worker thread, one at a time per session.
+
+    Args:
+        system: the shared system.
+        hello: the client's hello (languages, mode).
+        max_pending_events: bound of the outgoing queue; when full, the system waits (back-pressure).
+    """
+
+    def __init__(self, system: StreamingSystem[Any], hello: Hello, max_pending_events: int = 256) -> None:
+        self._system = system
+        self._hello = hello
+        self._state = system.new_state()
+        self._events: asyncio.Queue[object] = asyncio.Queue(max_pending_events)
+        self._lock = asyncio.Lock()
+        self._finished = False
+        self._committed: list[str] = []
+
+    def describe(self) -> Mapping[str, Any]:
+        return {"mode": "interpretation", "system": self._system.spec.name}
+
+    async def push_audio(self, chunk: AudioChunk) -> None:
+        await self._step(chunk.to_segment())
+
+    async def push_text(self, text: str) -> None:
+        if self._system.spec.source_type != "text":
+            await self._events.put(EventOut("error", {"code": "unsupported", "message": "this system takes speech"}))
+            return
+        for word in text.split():
+            await self._step(TextSegment(word))
+
+    async def end_audio(self) -> None:
+        empty = (
+            SpeechSegment.empty(16_000, finished=True)
+            if self._system.spec.source_type == "speech"
+            else TextSegment("", finished=True)
+        )
+        await self._step(empty)
+
+    async def interrupt(self) -> None:
+        """A translator has nothing to cancel: interpretation keeps going while the user speaks."""
+
+    async def _step(self, segment: TextSegment | SpeechSegment) -> None:
+        if self._finished:
+            return
+        async with self._lock:
+            outputs = await asyncio.to_thread(self._push_and_drain, segment)
+        for out in outputs:
+            await self._emit(out)
+
+    def _push_and_drain(self, segment: TextSegment | SpeechSegment) -> list[TextSegment | SpeechSegment]:
+        self._system.push(segment, self._state)
+        outputs: list[TextSegment | SpeechSegment] = []
+        while True:
+            out = self._system.pop(self._state)
+            if out.is_empty and not out.finished:
+                break
+            outputs.append(out)
+            if out.finished:
+                break
+        return outputs
+
+    async def _emit(self, out: TextSegment | SpeechSegment) -> None:
+        if isinstance(out, TextSegment):
+            if out.content:
+                self._committed.append(out.content)
+                await self._events.put(
+                    EventOut("translation.committed", {"text": out.content, "full_text": " ".join(self._committed)})
+                )
+        elif not out.is_empty:
+            await self._events.put(AudioOut(out.samples, out.sample_rate_hz, out.offset_ms, out.text))
+        if out.finished:
+            self._finished = True
+            await self._events.put(EventOut("turn.end", {"text": " ".join(self._committed)}))
+
+    async def events(self) -> AsyncIterator[EventOut | AudioOut]:
+        while True:
+            item = await self._events.get()
+            if item is _END:
+                return
+            assert isinstance(item, EventOut | AudioOut)
+            yield item
+
+    async def close(self) -> None:
+        await self._events.put(_END)
+
+
+def event_payload(event: object) -> dict[str, Any]:
+    """A dataclass event as a JSON-able dict (numpy arrays dropped: audio travels as binary frames)."""
+    if not dataclasses.is_dataclass(event) or isinstance(event, type):
+        raise TypeError(f"events are dataclass instances; got {type(event).__name__}")
+    payload: dict[str, Any] = {}
+    for f in dataclasses.fields(event):
+        value = getattr(event, f.name)
+        if isinstance(value, np.ndarray):
+            continue
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            value = event_payload(value)
+        payload[f.name] = value
+    return payload
