@@ -318,5 +318,7 @@ async def _send_events(websocket: Any, session: ServerSession) -> None:
 
 
 async def _safe_close(websocket: Any, code: int) -> None:
-    with contextlib.suppress(RuntimeError):  # already closed
+    from starlette.websockets import WebSocketDisconnect
+
+    with contextlib.suppress(RuntimeError, WebSocketDisconnect):  # already closed, or the client left first
         await websocket.close(code=code)

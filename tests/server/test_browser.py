@@ -72,7 +72,7 @@ def test_page_streams_the_microphone_and_shows_committed_text(server_url: str, t
             page.select_option("#mode", "interpretation")
             page.click("#start")
             page.wait_for_function(
-                "document.querySelector('#output .committed').textContent.includes('w2')", timeout=60_000
+                "document.querySelector('#output .committed').textContent.includes('2s:')", timeout=60_000
             )
             status = page.text_content("#status") or ""
             sent_s = float(page.text_content("#sent") or "0")

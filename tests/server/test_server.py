@@ -43,14 +43,15 @@ def test_interpretation_session_end_to_end(text_system: Any) -> None:
     with _client(text_system) as client, client.websocket_connect("/ws") as ws:
         ws.send_text(HELLO)
         ready = ws.receive_json()
-        assert ready["type"] == "ready" and ready["protocol"] == 1 and ready["system"] == "word-per-second"
+        assert ready["type"] == "ready" and ready["protocol"] == 1 and ready["system"] == "audio-meter"
         for _ in range(5):
             ws.send_bytes(_pcm(0.5))
         ws.send_text(json.dumps({"type": "end_of_audio"}))
         messages = _receive_until_turn_end(ws)
     committed = [m["text"] for m in messages if m.get("event") == "translation.committed"]
-    assert committed == ["w1", "w2", "w3"]
-    assert messages[-1]["text"] == "w1 w2 w3"
+    # 2.5 s of audio at -20 dBFS: two full seconds and the final half second.
+    assert committed == ["1s:-20dB", "2s:-20dB", "3s:-20dB"]
+    assert messages[-1]["text"] == " ".join(committed)
 
 
 def test_speech_output_is_header_then_pcm(speech_system: Any) -> None:
@@ -61,7 +62,7 @@ def test_speech_output_is_header_then_pcm(speech_system: Any) -> None:
         ws.send_text(json.dumps({"type": "end_of_audio"}))
         messages = _receive_until_turn_end(ws)
     header_index = next(i for i, m in enumerate(messages) if m.get("type") == "audio")
-    assert messages[header_index]["num_samples"] == 1600 and messages[header_index]["text"] == "w1"
+    assert messages[header_index]["num_samples"] == 1600 and messages[header_index]["text"] == "1s:-20dB"
     assert messages[header_index + 1] == {"type": "pcm", "bytes": 3200}
 
 
