@@ -16,10 +16,13 @@ from typing import Literal, Protocol, TypeVar, runtime_checkable
 from simulagent.types import Action, FloatArray
 
 __all__ = [
+    "AgreementPolicy",
+    "AttentionPolicy",
     "ChatMessage",
     "ChatModel",
     "CountPolicy",
     "GenerationOptions",
+    "TimedWord",
     "Transcriber",
 ]
 
@@ -103,3 +106,37 @@ class CountPolicy(Protocol[StateT]):
 
 
 # --- policies: signals of speech model backends (hypotheses with timestamps, attention, CTC). Owned by policies/ ---
+
+
+@dataclass(frozen=True)
+class TimedWord:
+    """A hypothesis word placed on the source time line (from a backend's word timestamps)."""
+
+    text: str
+    start_ms: float
+    end_ms: float
+    probability: float = 1.0
+
+
+@runtime_checkable
+class AgreementPolicy(Protocol[StateT]):
+    """LocalAgreement-style policies: how many leading words of the newest uncommitted hypothesis are stable.
+
+    `hypothesis` holds the words after the committed text; the return value is how many of its first words to
+    commit now (all of them once the source has finished). The policy forgets committed words from its history.
+    """
+
+    def new_state(self) -> StateT: ...
+
+    def agree(self, state: StateT, hypothesis: Sequence[str], source_finished: bool) -> int: ...
+
+
+@runtime_checkable
+class AttentionPolicy(Protocol):
+    """AlignAtt-style policies: how many new tokens to commit, from their cross-attention over the source frames.
+
+    `attention` has shape (num_new_tokens, num_frames): row i is new token i's attention (averaged over the
+    chosen heads) over the encoder frames of the audio available so far.
+    """
+
+    def num_to_commit(self, attention: FloatArray, source_finished: bool) -> int: ...

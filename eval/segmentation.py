@@ -53,22 +53,16 @@ def match_boundaries(predicted_ms: Sequence[float], reference_ms: Sequence[float
 
 
 def boundary_scores(
-    predicted_ms: Sequence[Sequence[float]] | Sequence[float],
-    reference_ms: Sequence[Sequence[float]] | Sequence[float],
-    tolerance_ms: float = 20.0,
+    predicted_ms: Sequence[Sequence[float]], reference_ms: Sequence[Sequence[float]], tolerance_ms: float = 20.0
 ) -> BoundaryScores:
-    """Score boundaries of one utterance (flat lists) or of a corpus (a list per utterance, counts summed)."""
-    if predicted_ms and isinstance(predicted_ms[0], int | float):
-        predicted_ms, reference_ms = [predicted_ms], [reference_ms]  # type: ignore[list-item]
+    """Score the boundaries of a corpus: one list of boundary times per utterance, counts summed over utterances."""
     if len(predicted_ms) != len(reference_ms):
         raise ValueError(f"{len(predicted_ms)} predicted utterances but {len(reference_ms)} references")
     hits = num_p = num_r = 0
     for pred, ref in zip(predicted_ms, reference_ms, strict=True):
-        pred_list = [float(x) for x in pred]  # type: ignore[union-attr]
-        ref_list = [float(x) for x in ref]  # type: ignore[union-attr]
-        hits += match_boundaries(pred_list, ref_list, tolerance_ms)
-        num_p += len(pred_list)
-        num_r += len(ref_list)
+        hits += match_boundaries(pred, ref, tolerance_ms)
+        num_p += len(pred)
+        num_r += len(ref)
     precision = hits / num_p if num_p else 0.0
     recall = hits / num_r if num_r else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0

@@ -19,7 +19,7 @@ def test_one_to_one_matching_within_tolerance() -> None:
 
 
 def test_scores_by_hand() -> None:
-    s = boundary_scores([100, 105, 300, 500], [110, 270, 490], tolerance_ms=20)
+    s = boundary_scores([[100, 105, 300, 500]], [[110, 270, 490]], tolerance_ms=20)
     assert (s.hits, s.num_predicted, s.num_reference) == (2, 4, 3)
     assert s.precision == pytest.approx(0.5) and s.recall == pytest.approx(2 / 3)
     assert s.f1 == pytest.approx(2 * 0.5 * (2 / 3) / (0.5 + 2 / 3))
