@@ -1,0 +1,159 @@
+"""The LLM translation agent of Agent-SiMT (Guo et al., 2024) as a text-to-text `StreamingSystem`.
+
+A word-level policy (any `simulagent.signals.CountPolicy`: wait-k, or the HMT-based word policy with Agent-SiMT's
+bounds from simulagent.policies) decides, word by word, whether to READ one more source word or WRITE one more
+target word. On WRITE, the LLM sees the source prefix read so far and continues the committed translation (forced
+assistant prefix) for a few tokens, of which the first word is kept. The committed target is never revised.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from simulagent.signals import ChatMessage, ChatModel, CountPolicy, GenerationOptions
+from simulagent.types import SpeechSegment, SystemSpec, TextSegment, WriteAction
+
+__all__ = ["LLMTranslationSystem", "SimTState", "make_system"]
+
+LANGUAGE_NAMES = {
+    "de": "German",
+    "en": "English",
+    "fr": "French",
+    "zh": "Chinese",
+    "es": "Spanish",
+    "it": "Italian",
+    "ja": "Japanese",
+}
+
+
+@dataclass
+class SimTState:
+    source_words: list[str] = field(default_factory=list)
+    target_words: list[str] = field(default_factory=list)
+    source_finished: bool = False
+    done: bool = False
+    policy_state: Any = None
+
+
+class LLMTranslationSystem:
+    """Args:
+    llm: the translator (a `ChatModel`).
+    policy: the word-level READ/WRITE policy.
+    source_lang, target_lang: language codes.
+    max_ratio: at most this many target words per source word (+5), a guard against a rambling model.
+    """
+
+    def __init__(
+        self,
+        llm: ChatModel,
+        policy: CountPolicy[Any],
+        source_lang: str = "de",
+        target_lang: str = "en",
+        max_ratio: float = 2.0,
+    ) -> None:
+        self.llm = llm
+        self.policy = policy
+        self.source_lang = source_lang
+        self.target_lang = target_lang
+        self.max_ratio = max_ratio
+        self._spec = SystemSpec(f"agent-simt-{source_lang}-{target_lang}", "text", "text", source_lang, target_lang)
+        source = LANGUAGE_NAMES.get(source_lang, source_lang)
+        target = LANGUAGE_NAMES.get(target_lang, target_lang)
+        self._system = (
+            f"You are a simultaneous interpreter. Translate the {source} text into {target}. The {source} text may be "
+            f"incomplete: translate only what it says so far. Answer with the {target} translation only."
+        )
+
+    @property
+    def spec(self) -> SystemSpec:
+        return self._spec
+
+    def new_state(self) -> SimTState:
+        return SimTState(policy_state=self.policy.new_state())
+
+    def reset(self, state: SimTState) -> None:
+        state.source_words.clear()
+        state.target_words.clear()
+        state.source_finished = state.done = False
+        state.policy_state = self.policy.new_state()
+
+    def push(self, segment: TextSegment | SpeechSegment, state: SimTState) -> None:
+        if not isinstance(segment, TextSegment):
+            raise TypeError("the LLM translation system takes text segments")
+        state.source_words.extend(segment.content.split())
+        state.source_finished = state.source_finished or segment.finished
+
+    def pop(self, state: SimTState) -> TextSegment:
+        if state.done:
+            return TextSegment(finished=True)
+        limit = int(self.max_ratio * len(state.source_words)) + 5
+        action = self.policy.decide(
+            state.policy_state, len(state.source_words), state.source_finished, len(state.target_words)
+        )
+        if not isinstance(action, WriteAction):
+            return TextSegment()
+        word = self._next_word(state) if len(state.target_words) < limit else ""
+        if not word:
+            if state.source_finished:
+                state.done = True
+                return TextSegment(finished=True)
+            return TextSegment()  # nothing to add yet: wait for more source
+        state.target_words.append(word)
+        return TextSegment(word, lang=self.target_lang)
+
+    def _next_word(self, state: SimTState) -> str:
+        committed = " ".join(state.target_words)
+        messages = [ChatMessage("system", self._system), ChatMessage("user", " ".join(state.source_words))]
+        prefix = committed + " " if committed else ""
+        options = GenerationOptions(max_tokens=12, temperature=0.0, stop=("\n",), assistant_prefix=prefix)
+        text = ""
+        stream = self.llm.stream(messages, options)
+        try:
+            for piece in stream:
+                text += piece
+                words = text.split()
+                # A word is complete once a space follows it.
+                if len(words) > 1 or (words and text[-1].isspace()):
+                    break
+        finally:
+            close = getattr(stream, "close", None)
+            if close is not None:
+                close()  # stop generating: one word is all this step needs
+        words = text.split()
+        return words[0] if words else ""
+
+
+def make_system(
+    policy: str = "wait-k", k: int | str = 3, source_lang: str = "de", target_lang: str = "en"
+) -> LLMTranslationSystem:
+    """Factory for `simulagent eval run --system simulagent.models.llm.simt:make_system` with the configured LLM.
+
+    The word policy is built here without importing policies/ (areas stay independent): wait-k with k, or the
+    same with Agent-SiMT's bounds j + 1 <= g_j <= j + 3 when `policy="agent-simt"`.
+    """
+    from simulagent.config import load_config
+    from simulagent.models.llm.factory import make_chat_model
+
+    llm = make_chat_model(load_config().llm)
+    return LLMTranslationSystem(llm, _WordPolicy(int(k), bounded=policy == "agent-simt"), source_lang, target_lang)
+
+
+@dataclass(frozen=True)
+class _WordPolicy:
+    """wait-k on words, optionally inside Agent-SiMT's bounds (the policies area holds the trainable HMT word
+    policy; the composition root can pass that one instead)."""
+
+    k: int
+    bounded: bool = False
+
+    def new_state(self) -> None:
+        return None
+
+    def decide(self, state: None, num_source_read: int, source_finished: bool, num_target_written: int) -> Any:
+        from simulagent.types import ReadAction
+
+        if source_finished:
+            return WriteAction()
+        lag = min(self.k, 3) if self.bounded else self.k
+        return WriteAction() if num_source_read >= num_target_written + max(lag, 1) else ReadAction()
