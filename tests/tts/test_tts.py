@@ -68,7 +68,8 @@ def test_first_unit_is_cut_early_without_punctuation() -> None:
 
 def test_normalisation() -> None:
     assert normalize_for_speech("It is 3.5% warmer, 25 km away, at 10:30 on 2024-05-01.", "en") == (
-        "It is three point five percent warmer, twenty-five kilometers away, at ten thirty on May first, twenty twenty-four."
+        "It is three point five percent warmer, twenty-five kilometers away, "
+        "at ten thirty on May first, twenty twenty-four."
     )
     assert (
         normalize_for_speech("气温25.5度，涨了30%，2024-05-01 10:00", "zh")
