@@ -49,6 +49,14 @@ class CommandSpec:
 COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("config", "show the effective configuration and where it comes from", "simulagent._config_cli"),
     CommandSpec("audio", "inspect audio files as simulagent hears them", "simulagent._audio_cli"),
+    CommandSpec("policies", "list the READ/WRITE policies", "simulagent.policies.cli"),
+    CommandSpec("llm", "ask the configured LLM (streams the answer)", "simulagent.models.llm.cli"),
+    CommandSpec("verticals", "list, run or create vertical skills", "simulagent.verticals.cli"),
+    CommandSpec("rag", "DeepQA retrieval: ingest documents, query, stats, delete", "simulagent.rag.cli"),
+    CommandSpec(
+        "eval", "evaluate simultaneous systems the SimulEval way: score, run, sweep, plot", "simulagent.eval.cli"
+    ),
+    CommandSpec("translate", "translate or transcribe speech as it arrives (Whisper)", "simulagent._translate_cli"),
     CommandSpec(
         "serve",
         "serve the agent and the translator over WebSockets, with a browser demo",

@@ -1,0 +1,83 @@
+"""Speech recognition and speech-to-English translation on Whisper, offline and streaming.
+
+Importing this package is cheap: faster-whisper and CTranslate2 load when a backend is first built.
+
+Usage:
+    from simulagent.models.asr import make_system
+    system = make_system("fast", task="translate", source_lang="fr")   # a StreamingSystem, speech -> English
+"""
+
+from simulagent.models.asr._agreement import (
+    AgreementPolicy,
+    AlignAtt,
+    AlignmentPolicy,
+    LocalAgreement,
+    LocalAgreementState,
+)
+from simulagent.models.asr._bundled import BUNDLED_MODELS, BundledModel, ModelFiles, load_bundled, load_model_files
+from simulagent.models.asr._registry import BACKENDS, BackendOptions, load_backend
+from simulagent.models.asr._streaming import (
+    StreamingOptions,
+    WhisperStreamingState,
+    WhisperStreamingSystem,
+    check_language_pair,
+)
+from simulagent.models.asr._systems import (
+    PRESETS,
+    SYSTEM_FACTORIES,
+    make_alignatt,
+    make_baseline,
+    make_fast,
+    make_system,
+    make_vad,
+)
+from simulagent.models.asr._types import (
+    SAMPLE_RATE_HZ,
+    WHISPER_LANGUAGES,
+    BackendCapabilities,
+    DecodeRequest,
+    Hypothesis,
+    SpeechBackend,
+    Task,
+    Word,
+)
+from simulagent.models.asr._vad import SileroVad, VadOptions, WhisperVadState, WhisperVadSystem
+
+__all__ = [
+    "BACKENDS",
+    "BUNDLED_MODELS",
+    "PRESETS",
+    "SAMPLE_RATE_HZ",
+    "SYSTEM_FACTORIES",
+    "WHISPER_LANGUAGES",
+    "AgreementPolicy",
+    "AlignAtt",
+    "AlignmentPolicy",
+    "BackendCapabilities",
+    "BackendOptions",
+    "BundledModel",
+    "DecodeRequest",
+    "Hypothesis",
+    "LocalAgreement",
+    "LocalAgreementState",
+    "ModelFiles",
+    "SileroVad",
+    "SpeechBackend",
+    "StreamingOptions",
+    "Task",
+    "VadOptions",
+    "WhisperStreamingState",
+    "WhisperStreamingSystem",
+    "WhisperVadState",
+    "WhisperVadSystem",
+    "Word",
+    "check_language_pair",
+    "load_backend",
+    "load_bundled",
+    "load_model_files",
+    "make_alignatt",
+    "make_baseline",
+    "make_fast",
+    "make_system",
+    "make_vad",
+]

@@ -1,0 +1,85 @@
+"""The explicit registry of speech backends, and a cache so one process loads each model once."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from simulagent.errors import UserError
+from simulagent.models.asr._bundled import load_model_files
+from simulagent.models.asr._types import SpeechBackend
+
+__all__ = ["BACKENDS", "BackendOptions", "load_backend"]
+
+
+@dataclass(frozen=True)
+class BackendOptions:
+    """Which backend, which weights, where.
+
+    Attributes:
+        backend: a key of `BACKENDS`.
+        model: "bundled:base", "bundled:tiny.en" or a local model folder.
+        device: "cpu", "cuda" or "auto".
+        compute_type: CTranslate2 compute type.
+        num_threads: intra-op threads.
+    """
+
+    backend: str = "ctranslate2"
+    model: str = "bundled:base"
+    device: str = "cpu"
+    compute_type: str = "int8"
+    num_threads: int = 2
+
+    def __post_init__(self) -> None:
+        if self.num_threads < 1:
+            raise ValueError(f"num_threads must be >= 1; got {self.num_threads}")
+
+
+def _ctranslate2(options: BackendOptions) -> SpeechBackend:
+    try:
+        from simulagent.models.asr._ctranslate2 import CTranslate2Backend
+    except ImportError as exc:  # faster-whisper is an optional extra
+        raise UserError(
+            f"the ctranslate2 backend needs faster-whisper: pip install 'simulagent[speech]' ({exc})"
+        ) from exc
+    return CTranslate2Backend(
+        load_model_files(options.model), options.device, options.compute_type, options.num_threads
+    )
+
+
+def _transformers(options: BackendOptions) -> SpeechBackend:
+    try:
+        from simulagent.models.asr._transformers import TransformersBackend
+    except ImportError as exc:  # the tokenizer and features come with the speech extra
+        raise UserError(
+            f"the transformers backend needs faster-whisper: pip install 'simulagent[speech]' ({exc})"
+        ) from exc
+    folder = Path(options.model).expanduser()
+    is_hf = (
+        not options.model.startswith("bundled:")
+        and (folder / "config.json").is_file()
+        and not (folder / "model.bin").is_file()
+    )
+    if is_hf:
+        return TransformersBackend(folder, options.num_threads)
+    return TransformersBackend(load_model_files(options.model), options.num_threads)
+
+
+BACKENDS: dict[str, Callable[[BackendOptions], SpeechBackend]] = {
+    "ctranslate2": _ctranslate2,
+    "transformers": _transformers,
+}
+"""Backend name -> factory. The config's "faster-whisper" is an alias of "ctranslate2"."""
+
+_ALIASES = {"faster-whisper": "ctranslate2"}
+
+
+@functools.lru_cache(maxsize=4)
+def load_backend(options: BackendOptions) -> SpeechBackend:
+    """The backend for `options`, loaded once per process (models are large; backends hold no stream state)."""
+    name = _ALIASES.get(options.backend, options.backend)
+    if name not in BACKENDS:
+        raise UserError(f"unknown speech backend {options.backend!r}; known: {', '.join(sorted(BACKENDS))}")
+    return BACKENDS[name](options)

@@ -1,0 +1,308 @@
+"""Streaming Whisper: speech in, committed text out, gated by a policy, with a short audio buffer.
+
+Every update decodes the audio buffer with the committed words that lie inside it as a forced prefix (so the model
+only proposes a continuation) and the committed words before it as a prompt. The policy commits the head of the
+continuation: an `AgreementPolicy` (LocalAgreement-n) commits what consecutive hypotheses agree on; a
+`simulagent.signals.CountPolicy` (wait-k) is asked word by word, counting source in steps of `step_ms`; an
+`AlignmentPolicy` (AlignAtt) commits the words aligned far enough from the newest audio.
+
+Once the buffer grows past `trim_after_ms` it is cut at the end of the last committed sentence (or, past
+`max_buffer_ms`, at the last committed word), so the encoder and decoder see a short, bounded window.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from simulagent.audio import resample
+from simulagent.errors import UserError
+from simulagent.models.asr._agreement import AgreementPolicy, AlignmentPolicy, LocalAgreement, normalize_word
+from simulagent.models.asr._types import SAMPLE_RATE_HZ, DecodeRequest, SpeechBackend, Task, Word
+from simulagent.signals import CountPolicy
+from simulagent.types import FloatArray, Segment, SpeechSegment, SystemSpec, TextSegment, WriteAction
+
+__all__ = ["StreamingOptions", "WhisperStreamingState", "WhisperStreamingSystem", "check_language_pair"]
+
+_SENTENCE_END = (".", "?", "!", "。", "？", "！")
+
+
+def check_language_pair(task: Task, source_lang: str, target_lang: str, languages: frozenset[str]) -> None:
+    """Raise `UserError` unless Whisper can do `task` from `source_lang` to `target_lang`."""
+    if source_lang not in languages:
+        raise UserError(
+            f"unsupported source language {source_lang!r}; this model knows: {', '.join(sorted(languages))}"
+        )
+    if task == "translate" and target_lang != "en":
+        raise UserError(f"Whisper translates speech into English only; {source_lang}->{target_lang} is not supported")
+    if task == "transcribe" and target_lang != source_lang:
+        raise UserError(f"transcription keeps the language: use --to {source_lang} (or --task translate --to en)")
+
+
+@dataclass(frozen=True)
+class StreamingOptions:
+    """How a streaming Whisper system runs.
+
+    Attributes:
+        task: "transcribe" or "translate" (into English).
+        source_lang: language spoken.
+        target_lang: language written ("en" for translate, `source_lang` for transcribe).
+        step_ms: new audio needed before the next update (whisper_streaming's min-chunk-size).
+        max_compute_ratio: adaptive step: the step grows so one update takes at most this fraction of it (0 off).
+        encoder_context: "full" (zero-padded 30 s window, as trained) or "audio" (the buffered audio only).
+        min_encoder_context_ms: lower bound of the encoder window with "audio" context.
+        trim_after_ms: once the buffer is longer, cut it at the end of the last committed sentence.
+        max_buffer_ms: once the buffer is longer, cut it at the last committed word (at most 30 s).
+        prompt_chars: characters of committed text before the buffer given as prompt.
+    """
+
+    task: Task = "translate"
+    source_lang: str = "fr"
+    target_lang: str = "en"
+    step_ms: float = 1000.0
+    max_compute_ratio: float = 0.0
+    encoder_context: Literal["full", "audio"] = "full"
+    min_encoder_context_ms: float = 0.0
+    trim_after_ms: float = 15_000.0
+    max_buffer_ms: float = 25_000.0
+    prompt_chars: int = 200
+
+    def __post_init__(self) -> None:
+        if not 50.0 <= self.step_ms <= 10_000.0:
+            raise ValueError(f"step_ms must be in [50, 10000]; got {self.step_ms}")
+        if not 0.0 <= self.max_compute_ratio <= 1.0:
+            raise ValueError(f"max_compute_ratio must be in [0, 1]; got {self.max_compute_ratio}")
+        if not 1_000.0 <= self.trim_after_ms <= self.max_buffer_ms <= 29_000.0:
+            raise ValueError("need 1000 <= trim_after_ms <= max_buffer_ms <= 29000")
+        if self.prompt_chars < 0:
+            raise ValueError(f"prompt_chars must be >= 0; got {self.prompt_chars}")
+        # Validated here too so a bad pair fails when built, not at the first update.
+        DecodeRequest(self.task, self.source_lang, encoder_context=self.encoder_context)
+
+
+@dataclass
+class WhisperStreamingState:
+    """Everything that depends on one stream. Mutable: the system updates it in place.
+
+    Attributes:
+        buffer: audio not yet trimmed, 16 kHz, shape (num_samples,).
+        buffer_start_ms: stream time of `buffer[0]`.
+        received_ms: stream time of the end of the audio received so far.
+        decoded_until_ms: `received_ms` at the last update.
+        committed: committed words, in stream time.
+        pending: committed text not yet popped.
+        unstable: the uncommitted words of the latest hypothesis (for display only).
+        policy_state: the agreement policy's own state.
+        step_ms: the current update step (grows with the adaptive step).
+        source_finished / target_finished: end-of-stream flags.
+        num_updates: decodes run so far (for benchmarks).
+        compute_s: wall-clock seconds spent decoding.
+    """
+
+    buffer: FloatArray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+    buffer_start_ms: float = 0.0
+    received_ms: float = 0.0
+    decoded_until_ms: float = 0.0
+    committed: list[Word] = field(default_factory=list)
+    pending: list[str] = field(default_factory=list)
+    unstable: list[str] = field(default_factory=list)
+    policy_state: Any = None
+    step_ms: float = 0.0
+    source_finished: bool = False
+    target_finished: bool = False
+    final_popped: bool = False
+    num_outputs: int = 0
+    num_written: int = 0
+    num_updates: int = 0
+    compute_s: float = 0.0
+
+
+class WhisperStreamingSystem:
+    """A `simulagent.types.StreamingSystem` (speech -> text) over a Whisper backend and an agreement policy.
+
+    Args:
+        backend: a `SpeechBackend` whose capabilities include forced prefixes and word timestamps.
+        options: the streaming options.
+        policy: an `AgreementPolicy`, a `simulagent.signals.CountPolicy` or an `AlignmentPolicy` (AlignAtt);
+            LocalAgreement-2 by default.
+        name: the system's name in logs and plots.
+    """
+
+    def __init__(
+        self,
+        backend: SpeechBackend,
+        options: StreamingOptions,
+        policy: AgreementPolicy[Any] | CountPolicy[Any] | AlignmentPolicy | None = None,
+        name: str = "whisper-la2",
+    ):
+        caps = backend.capabilities
+        if not (caps.forced_prefix and caps.word_timestamps):
+            raise ValueError(f"backend {caps.name} lacks forced prefixes or word timestamps, needed for streaming")
+        if options.encoder_context == "audio" and not caps.variable_encoder_context:
+            raise ValueError(f"backend {caps.name} cannot run its encoder over a short window")
+        if options.task == "translate" and not caps.translate_to_english:
+            raise UserError("this model cannot translate (it is English-only); use the multilingual bundled:base")
+        check_language_pair(options.task, options.source_lang, options.target_lang, caps.languages)
+        self._backend = backend
+        self._options = options
+        chosen = policy if policy is not None else LocalAgreement(2)
+        # The strategy is chosen once here, so an update reads the same for both kinds of policy.
+        self._new_policy_state: Callable[[], Any] = lambda: None
+        if isinstance(chosen, AgreementPolicy):
+            self._decide = self._agreement_count
+            self._new_policy_state = chosen.new_state
+        elif isinstance(chosen, CountPolicy):
+            self._decide = self._count_policy_count
+            self._new_policy_state = chosen.new_state
+        elif isinstance(chosen, AlignmentPolicy):
+            self._decide = self._alignment_count  # stateless: it reads the alignment of each hypothesis
+        else:
+            raise TypeError(
+                f"policy {type(chosen).__name__} is neither an AgreementPolicy, a CountPolicy nor an AlignmentPolicy"
+            )
+        self._policy: Any = chosen
+        self._spec = SystemSpec(name, "speech", "text", options.source_lang, options.target_lang)
+
+    @property
+    def spec(self) -> SystemSpec:
+        return self._spec
+
+    @property
+    def options(self) -> StreamingOptions:
+        return self._options
+
+    def new_state(self) -> WhisperStreamingState:
+        state = WhisperStreamingState()
+        self.reset(state)
+        return state
+
+    def reset(self, state: WhisperStreamingState) -> None:
+        fresh = WhisperStreamingState(policy_state=self._new_policy_state(), step_ms=self._options.step_ms)
+        state.__dict__.update(fresh.__dict__)
+
+    def push(self, segment: Segment, state: WhisperStreamingState) -> None:
+        if not isinstance(segment, SpeechSegment):
+            raise TypeError(f"{self._spec.name} reads speech; got {type(segment).__name__}")
+        if state.source_finished and not segment.is_empty:
+            raise ValueError("audio pushed after the end of the stream")
+        if not segment.is_empty:
+            samples = resample(segment.samples, segment.sample_rate_hz, SAMPLE_RATE_HZ)
+            state.buffer = np.concatenate([state.buffer, samples])
+            state.received_ms += 1000.0 * samples.shape[0] / SAMPLE_RATE_HZ
+        state.source_finished = state.source_finished or segment.finished
+
+    def pop(self, state: WhisperStreamingState) -> Segment:
+        if state.final_popped:
+            return TextSegment("", finished=True, lang=self._options.target_lang)
+        if not state.target_finished:
+            if state.source_finished:
+                self._update(state, final=True)
+            elif state.received_ms - state.decoded_until_ms >= state.step_ms:
+                self._update(state, final=False)
+        if not state.pending and not state.target_finished:
+            return TextSegment("", lang=self._options.target_lang)
+        text = " ".join(state.pending)
+        state.pending.clear()
+        state.final_popped = state.target_finished
+        index = state.num_outputs
+        state.num_outputs += 1
+        return TextSegment(text, finished=state.target_finished, index=index, lang=self._options.target_lang)
+
+    # --- one update -------------------------------------------------------------------------------------------
+
+    def _update(self, state: WhisperStreamingState, final: bool) -> None:
+        opts = self._options
+        began = time.perf_counter()
+        inside = [w for w in state.committed if w.start_ms >= state.buffer_start_ms]
+        before = state.committed[: len(state.committed) - len(inside)]
+        prompt = " ".join(w.text for w in before)[-opts.prompt_chars :] if opts.prompt_chars else ""
+        request = DecodeRequest(
+            task=opts.task,
+            language=opts.source_lang,
+            prompt=prompt,
+            prefix=" ".join(w.text for w in inside),
+            encoder_context=opts.encoder_context,
+            min_encoder_context_ms=opts.min_encoder_context_ms,
+        )
+        hypothesis = self._backend.decode(state.buffer, request) if state.buffer.shape[0] else None
+        words = [w.shifted(state.buffer_start_ms) for w in hypothesis.words] if hypothesis else []
+        count = max(0, min(self._decide(state, words, final), len(words)))
+        if count:
+            self._commit(state, words[:count])
+        state.unstable = [w.text for w in words[count:]]
+        state.decoded_until_ms = state.received_ms
+        state.num_updates += 1
+        if final:
+            state.target_finished = True
+        else:
+            self._trim(state, words[count:])
+        elapsed_s = time.perf_counter() - began
+        state.compute_s += elapsed_s
+        if opts.max_compute_ratio > 0:
+            # Adaptive step: never spend more than max_compute_ratio of real time decoding.
+            state.step_ms = max(opts.step_ms, min(5_000.0, 1000.0 * elapsed_s / opts.max_compute_ratio))
+
+    def _agreement_count(self, state: WhisperStreamingState, words: list[Word], final: bool) -> int:
+        return int(self._policy.agree(state.policy_state, [w.text for w in words], final))
+
+    def _alignment_count(self, state: WhisperStreamingState, words: list[Word], final: bool) -> int:
+        return int(self._policy.stable([w.end_ms for w in words], state.received_ms, final))
+
+    def _count_policy_count(self, state: WhisperStreamingState, words: list[Word], final: bool) -> int:
+        if final:
+            return len(words)
+        num_read = int(state.received_ms // self._options.step_ms)
+        count = 0
+        while count < len(words):
+            action = self._policy.decide(state.policy_state, num_read, False, state.num_written + count)
+            if not isinstance(action, WriteAction):
+                break
+            count += 1
+        return count
+
+    @staticmethod
+    def _commit(state: WhisperStreamingState, words: list[Word]) -> None:
+        pieces: list[str] = []
+        state.num_written += len(words)
+        for word in words:
+            if not normalize_word(word.text) and state.committed:
+                # Punctuation after the forced prefix ("," after "speech"): glue it to the word it ends, so the
+                # next prefix reads "speech," as Whisper would write it (" ," derails the decoder).
+                last = state.committed[-1]
+                state.committed[-1] = Word(last.text + word.text, last.start_ms, word.end_ms, last.probability)
+            else:
+                state.committed.append(word)
+            if pieces and not normalize_word(word.text):
+                pieces[-1] += word.text
+            else:
+                pieces.append(word.text)
+        state.pending.append(" ".join(pieces))
+
+    def _trim(self, state: WhisperStreamingState, uncommitted: list[Word]) -> None:
+        opts = self._options
+        buffer_ms = state.received_ms - state.buffer_start_ms
+        if buffer_ms <= opts.trim_after_ms:
+            return
+        inside = [w for w in state.committed if w.start_ms >= state.buffer_start_ms]
+        cut_ms: float | None = None
+        for word in reversed(inside):
+            if word.text.endswith(_SENTENCE_END):
+                cut_ms = word.end_ms
+                break
+        if cut_ms is None and buffer_ms > opts.max_buffer_ms:
+            if inside:
+                cut_ms = inside[-1].end_ms
+            else:
+                # Nothing agreed on a very long buffer (noise, music): keep only its last few seconds.
+                cut_ms = state.received_ms - opts.trim_after_ms / 2
+                del uncommitted
+        if cut_ms is None or cut_ms <= state.buffer_start_ms:
+            return
+        num_cut = min(state.buffer.shape[0], math.floor((cut_ms - state.buffer_start_ms) * SAMPLE_RATE_HZ / 1000))
+        state.buffer = state.buffer[num_cut:]
+        state.buffer_start_ms += 1000.0 * num_cut / SAMPLE_RATE_HZ

@@ -1,0 +1,123 @@
+"""One conformance test run over every registered speech backend, plus the CTranslate2 backend's specifics."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+import pytest
+
+from simulagent.errors import UserError
+from simulagent.models.asr import BACKENDS, BackendOptions, DecodeRequest, SpeechBackend, load_backend
+from simulagent.models.asr._ctranslate2 import cut_repetition
+from simulagent.signals import Transcriber
+from simulagent.types import FloatArray
+
+
+def word_error_rate(reference: str, hypothesis: str) -> float:
+    import jiwer
+
+    def norm(text: str) -> str:
+        return re.sub(r"[^a-z0-9' ]+", " ", text.lower()).strip()
+
+    return float(jiwer.wer(norm(reference), norm(hypothesis)))
+
+
+def test_cut_repetition_keeps_one_copy_of_a_loop() -> None:
+    assert cut_repetition([1, 2, 3, 4, 2, 3, 4, 2, 3, 4, 2]) == [1, 2, 3, 4]
+    assert cut_repetition([5, 5, 6, 7]) == [5, 5, 6, 7]  # short repeats are speech ("very very")
+    assert cut_repetition([]) == []
+
+
+def test_decode_request_checks_its_fields() -> None:
+    bad_task: Any = "summarize"
+    with pytest.raises(ValueError, match="task"):
+        DecodeRequest(task=bad_task)
+    with pytest.raises(ValueError, match="min_encoder_context_ms"):
+        DecodeRequest(min_encoder_context_ms=40_000)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(BACKENDS))
+def test_backend_conformance(name: str, english_example: tuple[FloatArray, str]) -> None:
+    pytest.importorskip("faster_whisper")
+    try:
+        backend = load_backend(BackendOptions(backend=name, model="bundled:tiny.en"))
+    except UserError as exc:
+        pytest.skip(f"bundled tiny.en unavailable: {exc}")
+    assert isinstance(backend, SpeechBackend)
+    assert isinstance(backend, Transcriber)
+    caps = backend.capabilities
+    assert caps.name == name
+    assert "en" in caps.languages
+    assert not caps.translate_to_english  # tiny.en is English-only
+
+    audio, transcript = english_example
+    hypothesis = backend.decode(audio, DecodeRequest(language="en"))
+    assert word_error_rate(transcript, hypothesis.text) < 0.35
+    if caps.word_timestamps:
+        times = [(w.start_ms, w.end_ms) for w in hypothesis.words]
+        assert times, "word timestamps were asked for"
+        starts = [s for s, _ in times]
+        assert starts == sorted(starts)
+        assert times[-1][1] <= 1000.0 * audio.shape[0] / 16_000 + 500.0
+        assert " ".join(w.text for w in hypothesis.words) == hypothesis.text
+    if caps.forced_prefix:
+        head = " ".join(hypothesis.text.split()[:3])
+        continued = backend.decode(audio, DecodeRequest(language="en", prefix=head))
+        assert not continued.text.startswith(head)
+        assert word_error_rate(transcript, f"{head} {continued.text}") < 0.35
+    assert word_error_rate(transcript, backend.transcribe(audio, 16_000, "en")) < 0.35
+    with pytest.raises(UserError, match="cannot translate"):
+        backend.decode(audio, DecodeRequest(task="translate", language="en"))
+    with pytest.raises(UserError, match="language 'de'"):
+        backend.decode(audio, DecodeRequest(language="de"))
+
+
+@pytest.mark.slow
+def test_short_encoder_context_reads_like_the_full_window(
+    tiny_backend: SpeechBackend, english_example: tuple[FloatArray, str]
+) -> None:
+    audio = english_example[0]
+    full = tiny_backend.decode(audio[:64_000], DecodeRequest(encoder_context="full", word_timestamps=False))
+    short = tiny_backend.decode(audio[:64_000], DecodeRequest(encoder_context="audio", word_timestamps=False))
+    assert word_error_rate(full.text, short.text) < 0.2
+    assert short.words == ()
+
+
+@pytest.mark.slow
+def test_silence_gives_no_words(tiny_backend: SpeechBackend) -> None:
+    hypothesis = tiny_backend.decode(np.zeros(32_000, dtype=np.float32), DecodeRequest(encoder_context="audio"))
+    assert len(hypothesis.text.split()) <= 2
+
+
+@pytest.mark.slow
+def test_converted_weights_decode_like_ctranslate2(english_example: tuple[FloatArray, str]) -> None:
+    """The CTranslate2 -> Hugging Face conversion: same greedy text as CTranslate2 in float32, with a prefix too."""
+    pytest.importorskip("faster_whisper")
+    try:
+        reference = load_backend(BackendOptions(model="bundled:tiny.en", compute_type="float32"))
+        converted = load_backend(BackendOptions(backend="transformers", model="bundled:tiny.en"))
+    except UserError as exc:
+        pytest.skip(f"bundled tiny.en unavailable: {exc}")
+    audio = english_example[0]
+    for request in (DecodeRequest(word_timestamps=False), DecodeRequest(prefix="This is an", word_timestamps=False)):
+        assert converted.decode(audio, request).text == reference.decode(audio, request).text
+
+
+@pytest.mark.slow
+def test_transformers_backend_exposes_monotonic_cross_attention(english_example: tuple[FloatArray, str]) -> None:
+    from simulagent.models.asr._transformers import TransformersBackend
+
+    backend = load_backend(BackendOptions(backend="transformers", model="bundled:tiny.en"))
+    assert isinstance(backend, TransformersBackend) and backend.capabilities.cross_attention
+    audio = english_example[0]
+    hypothesis, attention = backend.decode_with_attention(audio, DecodeRequest())
+    assert attention.shape[1] == 1500 and attention.shape[0] >= len(hypothesis.text.split())
+    peaks = attention.argmax(axis=1)
+    # Later tokens look later in the audio, and never past its end (6.85 s = 342 frames of 20 ms).
+    assert peaks[-1] > peaks[0]
+    assert np.all(peaks[:-1] <= 360)
+    with pytest.raises(ValueError, match="full 30 s window"):
+        backend.decode(audio, DecodeRequest(encoder_context="audio"))

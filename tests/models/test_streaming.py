@@ -1,0 +1,246 @@
+"""The streaming Whisper system: streaming == offline, resets, buffer trimming, language checks, real decoding."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pytest
+
+from simulagent.audio import chunk_samples
+from simulagent.errors import UserError
+from simulagent.models.asr import (
+    PRESETS,
+    AlignAtt,
+    SpeechBackend,
+    StreamingOptions,
+    WhisperStreamingState,
+    WhisperStreamingSystem,
+)
+from simulagent.signals import CountPolicy
+from simulagent.types import FloatArray, ReadAction, SpeechSegment, StreamingSystem, TextSegment, WriteAction
+
+from .conftest import ScriptedBackend, script_word, scripted_audio
+from .test_backends import word_error_rate
+
+
+def run(
+    system: WhisperStreamingSystem,
+    audio: FloatArray,
+    chunk_ms: float,
+    state: WhisperStreamingState | None = None,
+    on_update: Any = None,
+) -> list[TextSegment]:
+    """Drive `system` as eval's runner does; returns the non-empty outputs, the last one finished."""
+    state = state if state is not None else system.new_state()
+    chunks = list(chunk_samples(audio, 16_000, chunk_ms))
+    outputs: list[TextSegment] = []
+    for i, chunk in enumerate(chunks):
+        system.push(chunk.to_segment(finished=i == len(chunks) - 1), state)
+        while True:
+            out = system.pop(state)
+            assert isinstance(out, TextSegment)
+            if on_update is not None:
+                on_update(state)
+            if not out.is_empty or out.finished:
+                outputs.append(out)
+            if out.is_empty or out.finished:
+                break
+    for _ in range(3):
+        if outputs and outputs[-1].finished:
+            break
+        last = system.pop(state)
+        assert isinstance(last, TextSegment)
+        outputs.append(last)
+    assert outputs[-1].finished
+    return outputs
+
+
+def text_of(outputs: list[TextSegment]) -> str:
+    return " ".join(o.content for o in outputs if o.content)
+
+
+def scripted_system(backend: SpeechBackend, **overrides: Any) -> WhisperStreamingSystem:
+    options = StreamingOptions(task="transcribe", source_lang="en", target_lang="en", **overrides)
+    return WhisperStreamingSystem(backend, options)
+
+
+def test_is_a_streaming_system(scripted_backend: ScriptedBackend) -> None:
+    system = scripted_system(scripted_backend)
+    assert isinstance(system, StreamingSystem)
+    assert system.spec.source_type == "speech" and system.spec.target_type == "text"
+
+
+@pytest.mark.parametrize("chunk_ms", [250.0, 1000.0, 1700.0])
+def test_streaming_equals_offline(scripted_backend: ScriptedBackend, chunk_ms: float) -> None:
+    audio = scripted_audio(24)  # 12 s
+    system = scripted_system(scripted_backend)
+    expected = " ".join(script_word(i) for i in range(24))
+    offline = run(system, audio, chunk_ms=len(audio) / 16)
+    assert text_of(offline) == expected
+    streaming = run(system, audio, chunk_ms=chunk_ms)
+    assert text_of(streaming) == expected
+    assert len(streaming) > 2  # it really emitted while reading
+
+
+def test_reset_and_external_state_give_identical_runs(scripted_backend: ScriptedBackend) -> None:
+    audio = scripted_audio(10)
+    system = scripted_system(scripted_backend)
+    state = system.new_state()
+    first = [(o.content, o.finished) for o in run(system, audio, 500.0, state)]
+    system.reset(state)
+    again = [(o.content, o.finished) for o in run(system, audio, 500.0, state)]
+    fresh = [(o.content, o.finished) for o in run(system, audio, 500.0)]
+    assert first == again == fresh
+
+
+def test_buffer_stays_short_on_a_long_stream(scripted_backend: ScriptedBackend) -> None:
+    audio = scripted_audio(120)  # 60 s, longer than Whisper's 30 s window
+    system = scripted_system(scripted_backend, trim_after_ms=4_000.0, max_buffer_ms=8_000.0)
+    longest_ms = 0.0
+
+    def watch(state: WhisperStreamingState) -> None:
+        nonlocal longest_ms
+        longest_ms = max(longest_ms, 1000.0 * state.buffer.shape[0] / 16_000)
+
+    outputs = run(system, audio, 500.0, on_update=watch)
+    assert text_of(outputs) == " ".join(script_word(i) for i in range(120))
+    assert longest_ms <= 8_000.0 + 1_500.0
+    # Committed words before the buffer reach the model as a prompt, those inside it as a forced prefix.
+    assert any(call.prompt for call in scripted_backend.calls)
+    assert any(call.prefix for call in scripted_backend.calls)
+
+
+def test_speech_only_and_no_audio_after_the_end(scripted_backend: ScriptedBackend) -> None:
+    system = scripted_system(scripted_backend)
+    state = system.new_state()
+    with pytest.raises(TypeError, match="reads speech"):
+        system.push(TextSegment("hello"), state)
+    system.push(SpeechSegment.empty(finished=True), state)
+    with pytest.raises(ValueError, match="after the end"):
+        system.push(SpeechSegment(np.ones(10, dtype=np.float32), 16_000), state)
+    final = system.pop(state)
+    assert final.finished and final.is_empty
+
+
+def test_other_sample_rates_are_resampled(scripted_backend: ScriptedBackend) -> None:
+    system = scripted_system(scripted_backend)
+    state = system.new_state()
+    system.push(SpeechSegment(np.zeros(8_000, dtype=np.float32), 8_000, finished=True), state)
+    assert state.buffer.shape[0] == 16_000
+
+
+@pytest.mark.parametrize(
+    ("task", "source", "target", "message"),
+    [
+        ("translate", "en", "de", "into English only"),
+        ("transcribe", "fr", "en", "keeps the language"),
+        ("transcribe", "xx", "xx", "unsupported source language 'xx'"),
+    ],
+)
+def test_unsupported_language_pairs_are_user_errors(
+    scripted_backend: ScriptedBackend, task: Any, source: str, target: str, message: str
+) -> None:
+    with pytest.raises(UserError, match=message):
+        WhisperStreamingSystem(scripted_backend, StreamingOptions(task=task, source_lang=source, target_lang=target))
+
+
+def test_options_are_checked() -> None:
+    with pytest.raises(ValueError, match="step_ms"):
+        StreamingOptions(step_ms=0.0)
+    with pytest.raises(ValueError, match="trim_after_ms"):
+        StreamingOptions(trim_after_ms=20_000.0, max_buffer_ms=10_000.0)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("preset", sorted(PRESETS))
+def test_presets_transcribe_english_with_tiny_en(
+    preset: str, tiny_backend: SpeechBackend, english_example: tuple[FloatArray, str]
+) -> None:
+    audio, transcript = english_example
+    options = dataclasses.replace(PRESETS[preset], task="transcribe", source_lang="en", target_lang="en")
+    system = WhisperStreamingSystem(tiny_backend, options)
+    outputs = run(system, audio, 500.0)
+    assert word_error_rate(transcript, text_of(outputs)) < 0.35
+    assert len([o for o in outputs if o.content]) >= 2
+
+
+@dataclass
+class _WaitKState:
+    decisions: int = 0
+
+
+@dataclass(frozen=True)
+class _WaitK:
+    """A tiny wait-k satisfying `simulagent.signals.CountPolicy` (the real one lives in policies/)."""
+
+    k: int
+
+    def new_state(self) -> _WaitKState:
+        return _WaitKState()
+
+    def decide(
+        self, state: _WaitKState, num_source_read: int, source_finished: bool, num_target_written: int
+    ) -> ReadAction | WriteAction:
+        state.decisions += 1
+        if source_finished or num_source_read - num_target_written >= self.k:
+            return WriteAction()
+        return ReadAction()
+
+
+def test_wait_k_on_fixed_chunks(scripted_backend: ScriptedBackend) -> None:
+    audio = scripted_audio(12)  # one word per 500 ms
+    options = StreamingOptions(task="transcribe", source_lang="en", target_lang="en", step_ms=500.0)
+    system = WhisperStreamingSystem(scripted_backend, options, policy=_WaitK(3))
+    assert isinstance(_WaitK(3), CountPolicy)
+    state = system.new_state()
+    outputs = run(system, audio, 500.0, state)
+    assert text_of(outputs) == " ".join(script_word(i) for i in range(12))
+    assert outputs[0].content == "w0"  # after 3 chunks, one word
+    assert state.policy_state.decisions > 0
+    offline = run(system, audio, chunk_ms=len(audio) / 16)
+    assert text_of(offline) == text_of(outputs)
+
+
+def test_a_policy_of_no_known_kind_is_refused(scripted_backend: ScriptedBackend) -> None:
+    options = StreamingOptions(task="transcribe", source_lang="en", target_lang="en")
+    bad: Any = object()
+    with pytest.raises(TypeError, match="neither an AgreementPolicy, a CountPolicy nor an AlignmentPolicy"):
+        WhisperStreamingSystem(scripted_backend, options, policy=bad)
+
+
+def test_alignatt_commits_words_aligned_clear_of_the_newest_audio(scripted_backend: ScriptedBackend) -> None:
+    audio = scripted_audio(12)
+    options = StreamingOptions(task="transcribe", source_lang="en", target_lang="en", step_ms=500.0)
+    system = WhisperStreamingSystem(scripted_backend, options, policy=AlignAtt(frames=5))
+    streaming = run(system, audio, 250.0)
+    assert text_of(streaming) == " ".join(script_word(i) for i in range(12))
+    assert "?" not in text_of(streaming)  # a word cut by the buffer's end is never committed
+    assert len(streaming) >= 6
+    assert text_of(run(system, audio, chunk_ms=len(audio) / 16)) == text_of(streaming)
+    assert AlignAtt(frames=2).stable([100.0, 900.0, 990.0], audio_end_ms=1000.0, source_finished=False) == 2
+    with pytest.raises(ValueError, match="frames"):
+        AlignAtt(frames=-1)
+
+
+@pytest.mark.slow
+def test_the_transformers_backend_streams_with_alignatt(english_example: tuple[FloatArray, str]) -> None:
+    """AlignAtt on the converted weights' cross-attention (attention-peak word times), full 30 s window."""
+    pytest.importorskip("faster_whisper")
+    from simulagent.errors import UserError
+    from simulagent.models.asr import BackendOptions, load_backend
+
+    try:
+        backend = load_backend(BackendOptions(backend="transformers", model="bundled:tiny.en"))
+    except UserError as exc:
+        pytest.skip(f"bundled tiny.en unavailable: {exc}")
+    audio, transcript = english_example
+    options = StreamingOptions(task="transcribe", source_lang="en", target_lang="en", step_ms=2000.0)
+    system = WhisperStreamingSystem(backend, options, policy=AlignAtt(frames=4))
+    outputs = run(system, audio, 1000.0)
+    assert word_error_rate(transcript, text_of(outputs)) < 0.35
+    assert len([o for o in outputs if o.content]) >= 2
+    with pytest.raises(ValueError, match="short window"):
+        WhisperStreamingSystem(backend, dataclasses.replace(options, encoder_context="audio"))

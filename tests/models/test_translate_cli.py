@@ -1,0 +1,89 @@
+"""`simulagent translate`: end to end on real audio with the bundled tiny.en, and its user errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from simulagent.audio import save_wav
+from simulagent.cli import main
+
+from .test_backends import word_error_rate
+
+
+@pytest.fixture
+def english_wav(shared_data: Path) -> Path:
+    path = shared_data / "simuleval-example" / "test.wav"
+    if not path.is_file():
+        pytest.skip(f"{path} not found")
+    return path
+
+
+@pytest.mark.slow
+def test_transcribe_prints_commits_and_writes_a_log(
+    english_wav: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("faster_whisper")
+    log = tmp_path / "run.json"
+    argv = ["translate", str(english_wav), "--from", "en", "--model", "bundled:tiny.en", "--log", str(log)]
+    assert main(argv) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) >= 2
+    assert all(line.startswith("[") and " s] " in line for line in lines)
+    document = json.loads(log.read_text())
+    assert document["settings"]["task"] == "transcribe"
+    outputs = document["outputs"]
+    assert outputs[-1]["finished"]
+    assert [o["source_ms"] for o in outputs] == sorted(o["source_ms"] for o in outputs)
+    text = " ".join(o["text"] for o in outputs if o["text"])
+    transcript = (english_wav.parent / "transcript.txt").read_text()
+    assert word_error_rate(transcript, text) < 0.35
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--from", "en", "--to", "de"], "into English only"),
+        (["--from", "fr", "--model", "bundled:tiny.en"], "English-only"),
+        (["--from", "en", "--latency", "1.5"], "is an integer"),
+        (["--from", "en", "--policy", "ctc-rule"], "cannot drive Whisper speech translation"),
+        (["--from", "en", "--policy", "alignatt", "--latency", "-1"], "integer >= 0"),
+        (["--from", "en", "--chunk-ms", "5"], "chunk-ms"),
+        (["--from", "zz", "--to", "en"], "unsupported source language 'zz'"),
+    ],
+)
+def test_user_mistakes_exit_2_with_one_line(
+    extra: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    audio = tmp_path / "tone.wav"
+    t = np.arange(16_000, dtype=np.float32) / 16_000
+    save_wav(audio, (0.1 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), 16_000)
+    assert main(["translate", str(audio), "--no-log", *extra]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1
+
+
+def test_silence_is_refused_before_any_model_loads(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    audio = tmp_path / "silence.wav"
+    save_wav(audio, np.zeros(16_000, dtype=np.float32), 16_000)
+    assert main(["translate", str(audio), "--from", "en", "--no-log"]) == 2
+    assert "silent" in capsys.readouterr().err
+
+
+def test_missing_file_is_a_user_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["translate", str(tmp_path / "nope.wav"), "--no-log"]) == 2
+    assert "no such audio file" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_a_registry_count_policy_drives_the_system(english_wav: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("faster_whisper")
+    argv = ["translate", str(english_wav), "--from", "en", "--model", "bundled:tiny.en", "--no-log"]
+    assert main([*argv, "--policy", "wait-k", "--latency", "3", "--chunk-ms", "500"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].startswith("[   1.50 s]")  # wait-3 on 500 ms chunks: the first word after 1.5 s
+    transcript = (english_wav.parent / "transcript.txt").read_text()
+    assert word_error_rate(transcript, " ".join(line.split("] ", 1)[1] for line in lines)) < 0.35

@@ -1,0 +1,200 @@
+"""The conformance test over every registered skill, the fault list of web skills, the store's crash safety,
+plugin discovery (a template package built with pip) and the CLI."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+import textwrap
+from importlib.metadata import EntryPoint
+from pathlib import Path
+
+import pytest
+
+from simulagent.cli import main
+from simulagent.verticals.api import SlotSpec, Vertical, VerticalContext, detect_lang, run_vertical_sync
+from simulagent.verticals.builtin.math_units import capital_amount
+from simulagent.verticals.registry import BUILTIN, PLANNED_IDS, load_registry
+from simulagent.verticals.store import LocalStore
+
+from .conftest import FixtureServer
+
+
+def test_registry_is_explicit_and_ids_are_public() -> None:
+    ids = [v.id for v in BUILTIN]
+    assert len(ids) == len(set(ids))
+    assert set(ids) <= set(PLANNED_IDS)
+    assert len(PLANNED_IDS) == 38
+
+
+@pytest.mark.parametrize("skill", BUILTIN, ids=lambda v: v.id)
+def test_skill_conformance(skill: Vertical, ctx: VerticalContext) -> None:
+    assert skill.name_zh and skill.name_en and skill.description_zh and skill.description_en
+    assert len(skill.examples_zh) >= 12 and len(skill.examples_en) >= 12
+    assert all(detect_lang(e) == "zh" for e in skill.examples_zh)
+    assert all(detect_lang(e) == "en" for e in skill.examples_en)
+    for spec in skill.slots:
+        assert isinstance(spec, SlotSpec)
+    for example in (*skill.examples_zh, *skill.examples_en):
+        local = dataclasses.replace(ctx, lang=detect_lang(example))
+        result = run_vertical_sync(skill, local, example)
+        assert result.text, example
+        assert result.lang == local.lang
+        assert "error" not in result.data, f"{skill.id}: {example!r} -> {result.text}"
+
+
+def test_missing_slot_is_asked_for(ctx: VerticalContext) -> None:
+    weather = load_registry(plugins=False).get("weather")
+    result = run_vertical_sync(weather, dataclasses.replace(ctx, lang="zh"), "明天天气怎么样")
+    assert result.text == "哪个城市？" and result.data["slot"] == "city"
+    follow_up = run_vertical_sync(weather, dataclasses.replace(ctx, lang="zh"), "明天天气怎么样", {"city": "Shanghai"})
+    assert "上海明天小雨" in follow_up.text
+
+
+@pytest.mark.parametrize(
+    ("mode", "reason"),
+    [
+        ("500", "failed (HTTP 500)"),
+        ("malformed", "malformed data"),
+        ("html", "a web page instead of data"),
+        ("quota", "limit exceeded"),
+        ("missing", "missing expected fields"),
+        ("timeout", "no answer within"),
+    ],
+)
+def test_every_web_fault_gets_a_spoken_answer(
+    ctx: VerticalContext, fixture_server: FixtureServer, mode: str, reason: str
+) -> None:
+    fixture_server.mode = mode
+    weather = load_registry(plugins=False).get("weather")
+    result = run_vertical_sync(weather, ctx, "what's the weather in Shanghai tomorrow")
+    assert result.text.startswith("Sorry, the weather service cannot answer right now")
+    assert reason in result.text and result.data["error"] == "provider"
+
+
+def test_unreachable_provider(ctx: VerticalContext) -> None:
+    ctx.http.base_urls["open-meteo"] = "http://127.0.0.1:9"
+    result = run_vertical_sync(load_registry(plugins=False).get("weather"), ctx, "weather in Beijing today")
+    assert "unreachable" in result.text
+
+
+def test_answers_are_right(ctx: VerticalContext) -> None:
+    reg = load_registry(plugins=False)
+    zh = dataclasses.replace(ctx, lang="zh")
+    assert run_vertical_sync(reg.get("calculator"), zh, "三加五等于多少").data["value"] == 8
+    assert run_vertical_sync(reg.get("calculator"), ctx, "what is 15% of 200").data["value"] == 30
+    assert run_vertical_sync(reg.get("unit_convert"), zh, "一斤是多少克").data["value"] == pytest.approx(500)
+    assert run_vertical_sync(reg.get("unit_convert"), zh, "两公斤是多少斤").data["value"] == pytest.approx(4)
+    assert run_vertical_sync(reg.get("date.query"), ctx, "what day is tomorrow").data["date"] == "2025-06-11"
+    assert run_vertical_sync(reg.get("date.countdown"), ctx, "how many days until christmas").data["days"] == 198
+    assert run_vertical_sync(reg.get("zodiac"), zh, "1990年出生属什么").data["animal"] == "Horse"
+    assert run_vertical_sync(reg.get("time.now"), ctx, "what time is it in Tokyo").text == "It is 17:30 in Tokyo."
+    assert capital_amount(1234.5) == "壹仟贰佰叁拾肆元伍角整"
+    assert capital_amount(10800) == "壹万零捌佰元整"
+    assert capital_amount(100.07) == "壹佰元零柒分"
+    bmi = run_vertical_sync(reg.get("health_calc"), ctx, "bmi for 175 cm 80 kg").data["bmi"]
+    assert bmi == pytest.approx(80 / 1.75**2)
+
+
+def test_todo_and_notes_persist(ctx: VerticalContext, tmp_path: Path) -> None:
+    reg = load_registry(plugins=False)
+    run_vertical_sync(reg.get("todo"), ctx, "add buy milk to my to-do list")
+    run_vertical_sync(reg.get("todo"), ctx, "add call mom to my list")
+    run_vertical_sync(reg.get("todo"), ctx, "done with item 1")
+    assert run_vertical_sync(reg.get("todo"), ctx, "what's on my to-do list").data["items"] == ["call mom"]
+    run_vertical_sync(reg.get("note"), ctx, "note down that the car is on level B2")
+    reopened = dataclasses.replace(ctx, store=LocalStore(tmp_path / "store.sqlite"))
+    assert run_vertical_sync(reg.get("note"), reopened, "read my notes").data["notes"] == ["the car is on level B2"]
+
+
+def test_store_survives_a_kill_mid_write(tmp_path: Path) -> None:
+    path = tmp_path / "kill.sqlite"
+    script = textwrap.dedent(
+        f"""
+        import os, sys
+        from pathlib import Path
+        from simulagent.verticals.store import LocalStore
+        store = LocalStore(Path({str(path)!r}))
+        store.add("u", "note", "committed")
+        with store.transaction() as db:
+            db.execute("INSERT INTO items(user_id, kind, text, created_at) VALUES ('u', 'note', 'half-written', 0)")
+            print("inside", flush=True)
+            os.kill(os.getpid(), 9)
+        """
+    )
+    process = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert "inside" in process.stdout and process.returncode != 0
+    store = LocalStore(path)
+    assert [t for _, t, _ in store.items("u", "note")] == ["committed"]
+
+
+def test_broken_plugins_are_reported_and_skipped() -> None:
+    broken = EntryPoint("broken", "no_such_module_for_test:SKILL", "simulagent.verticals")
+    bad_type = EntryPoint("bad_type", "os:getcwd", "simulagent.verticals")
+    registry = load_registry(plugins=False, extra_entry_points=[broken, bad_type])
+    assert set(registry.broken) == {"broken", "bad_type"}
+    assert "weather" in registry.skills
+
+
+@pytest.mark.slow
+def test_template_package_installs_and_is_discovered(tmp_path: Path) -> None:
+    from simulagent.verticals.template import write_template
+
+    folder = write_template("Greeter", tmp_path)
+    target = tmp_path / "site"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "--target",
+            str(target),
+            str(folder),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    code = textwrap.dedent(
+        f"""
+        import sys
+        sys.path.insert(0, {str(target)!r})
+        from importlib.metadata import entry_points
+        from simulagent.verticals.registry import load_registry
+        registry = load_registry(plugins=True)
+        assert "greeter" in registry.skills, (registry.skills.keys(), registry.broken)
+        from datetime import datetime, timezone
+        from simulagent.verticals.api import VerticalContext, run_vertical_sync
+        ctx = VerticalContext(now=datetime.now(timezone.utc))
+        print(run_vertical_sync(registry.get("greeter"), ctx, "say hello to Ann").text)
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "Hello, Ann!"
+    test = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:flake8", str(folder / "tests")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**__import__("os").environ, "PYTHONPATH": str(target)},
+    )
+    assert test.returncode == 0, test.stdout[-1500:]
+
+
+def test_cli(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["verticals", "list"]) == 0
+    assert "weather" in capsys.readouterr().out
+    assert main(["verticals", "run", "calculator", "--slot", "expression=6*7"]) == 0
+    assert "That is 42." in capsys.readouterr().out
+    assert main(["verticals", "run", "calculator", "--say", "十二乘以八是多少"]) == 0
+    assert "等于96。" in capsys.readouterr().out
+    assert main(["verticals", "run", "nope"]) == 2
+    assert main(["verticals", "run", "calculator", "--slot", "bogus=1"]) == 2
+    assert main(["verticals", "new", "My Skill", "--dir", str(tmp_path)]) == 0
+    assert (tmp_path / "simulagent-skill-my-skill" / "pyproject.toml").is_file()

@@ -1,0 +1,126 @@
+"""The explicit registry of built-in skills, and discovery of third-party skills through the entry-point group
+`simulagent.verticals` (each entry point names a `Vertical` object, or a callable returning one or a list). A
+broken plugin is reported and skipped; it never takes the agent down."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from importlib.metadata import EntryPoint, entry_points
+
+from simulagent.errors import UserError
+from simulagent.verticals.api import Vertical
+from simulagent.verticals.builtin.lists import NOTE, TODO
+from simulagent.verticals.builtin.math_units import CALCULATOR, NUMBER_FORMAT, UNIT_CONVERT
+from simulagent.verticals.builtin.misc import HEALTH_CALC, RANDOM, ZODIAC
+from simulagent.verticals.builtin.time_date import COUNTDOWN, DATE_QUERY, TIME_NOW
+from simulagent.verticals.builtin.weather import WEATHER
+
+__all__ = ["BUILTIN", "ENTRY_POINT_GROUP", "PLANNED_IDS", "Registry", "load_registry"]
+
+log = logging.getLogger("simulagent.verticals")
+
+ENTRY_POINT_GROUP = "simulagent.verticals"
+
+BUILTIN: tuple[Vertical, ...] = (
+    TIME_NOW,
+    DATE_QUERY,
+    COUNTDOWN,
+    CALCULATOR,
+    UNIT_CONVERT,
+    NUMBER_FORMAT,
+    RANDOM,
+    HEALTH_CALC,
+    ZODIAC,
+    TODO,
+    NOTE,
+    WEATHER,
+)
+
+# The public ids of the full built-in set (issue 7); those not in BUILTIN are not implemented yet.
+PLANNED_IDS = (
+    "time.now",
+    "time.convert",
+    "date.query",
+    "date.countdown",
+    "lunar.calendar",
+    "solar_term",
+    "holiday",
+    "sun_moon",
+    "zodiac",
+    "timer",
+    "alarm",
+    "reminder",
+    "todo",
+    "note",
+    "agenda",
+    "calculator",
+    "unit_convert",
+    "number_format",
+    "pinyin",
+    "zh_convert",
+    "translate",
+    "dictionary_en",
+    "random",
+    "health_calc",
+    "weather",
+    "air_quality",
+    "earthquake",
+    "place_info",
+    "fx_rate",
+    "stock_quote",
+    "crypto_price",
+    "encyclopedia",
+    "news",
+    "books",
+    "radio",
+    "poem_joke",
+    "route_time",
+    "flight_track",
+)
+
+
+@dataclass
+class Registry:
+    """The skills available, by id, and the plugins that failed to load (id or entry point -> reason)."""
+
+    skills: dict[str, Vertical] = field(default_factory=dict)
+    broken: dict[str, str] = field(default_factory=dict)
+
+    def get(self, skill_id: str) -> Vertical:
+        if skill_id not in self.skills:
+            raise UserError(f"no skill {skill_id!r}; known: {', '.join(sorted(self.skills))}")
+        return self.skills[skill_id]
+
+
+def _load_entry_point(ep: EntryPoint) -> list[Vertical]:
+    obj = ep.load()
+    if callable(obj) and not isinstance(obj, Vertical):
+        obj = obj()
+    items = obj if isinstance(obj, list | tuple) else [obj]
+    for item in items:
+        if not isinstance(item, Vertical):
+            raise TypeError(f"expected a Vertical, got {type(item).__name__}")
+    return list(items)
+
+
+def load_registry(
+    disabled: tuple[str, ...] = (), plugins: bool = True, extra_entry_points: list[EntryPoint] | None = None
+) -> Registry:
+    """Built-ins, then plugins (a plugin may not replace a built-in id)."""
+    registry = Registry({v.id: v for v in BUILTIN if v.id not in disabled})
+    found = list(entry_points(group=ENTRY_POINT_GROUP)) if plugins else []
+    for ep in [*found, *(extra_entry_points or [])]:
+        try:
+            skills = _load_entry_point(ep)
+        except Exception as exc:  # any failure in third-party code: report and skip
+            registry.broken[ep.name] = f"{type(exc).__name__}: {exc}"
+            log.warning("skipping the broken skill plugin %s: %s", ep.name, exc)
+            continue
+        for skill in skills:
+            if skill.id in registry.skills:
+                registry.broken[skill.id] = f"plugin {ep.name} reuses the id of an existing skill"
+                continue
+            if skill.id not in disabled:
+                registry.skills[skill.id] = skill
+    return registry
