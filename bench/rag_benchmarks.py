@@ -29,7 +29,8 @@ def index_bench(n: int, dim: int, queries: int) -> None:
     ids = np.arange(n, dtype=np.int64)
     q = vectors[rng.integers(0, n, queries)] + 0.1 * rng.standard_normal((queries, dim)).astype(np.float32)
     q /= np.linalg.norm(q, axis=1, keepdims=True)
-    for name, options in (("flat", IndexOptions(approximate_above=10**12)), ("hnsw", IndexOptions(approximate_above=0))):
+    kinds = (("flat", IndexOptions(approximate_above=10**12)), ("hnsw", IndexOptions(approximate_above=0)))
+    for name, options in kinds:
         start = time.perf_counter()
         index = build_index(vectors, ids, options)
         build_s = time.perf_counter() - start
@@ -44,8 +45,10 @@ def index_bench(n: int, dim: int, queries: int) -> None:
             truth = found
         recall = float(np.mean([len(set(t) & set(f)) / 10 for t, f in zip(truth, found, strict=True)]))
         p95 = statistics.quantiles(times, n=20)[18]
-        print(f"{name}: n={n} dim={dim} build {build_s:.1f} s, recall@10 {recall:.3f}, "
-              f"query p50 {statistics.median(times):.2f} ms p95 {p95:.2f} ms (single query, {queries} queries)")
+        print(
+            f"{name}: n={n} dim={dim} build {build_s:.1f} s, recall@10 {recall:.3f}, "
+            f"query p50 {statistics.median(times):.2f} ms p95 {p95:.2f} ms (single query, {queries} queries)"
+        )
 
 
 def embed_bench() -> None:
@@ -57,13 +60,14 @@ def embed_bench() -> None:
         start = time.perf_counter()
         embedder.embed(sentences)
         rates.append(len(sentences) / (time.perf_counter() - start))
-    print(f"bundled:minilm: median {statistics.median(rates):.0f} sentences/s (min {min(rates):.0f}, max {max(rates):.0f})")
+    median = statistics.median(rates)
+    print(f"bundled:minilm: median {median:.0f} sentences/s (min {min(rates):.0f}, max {max(rates):.0f})")
 
 
 def qa_bench() -> None:
     rows = [line.split("\t") for line in (Path(__file__).parent / "data" / "rag_qa.tsv").read_text().splitlines()[1:]]
     passages = [r[2] for r in rows]
-    for spec in ("bundled:minilm", "hashing"):
+    for spec in ("bundled:minilm", "hashing", "hybrid"):
         embedder = make_embedder(spec)
         p = embedder.embed(passages)
         for lang in ("en", "zh"):
@@ -72,7 +76,8 @@ def qa_bench() -> None:
             ranks = np.argsort(-(qv @ p.T), axis=1)[:, :5]
             hits = [i in ranks[j] for j, i in enumerate(sel)]
             top1 = [ranks[j][0] == i for j, i in enumerate(sel)]
-            print(f"{spec} {lang}: recall@5 {np.mean(hits):.2f}, top-1 {np.mean(top1):.2f} ({len(sel)} questions, {len(rows)} passages)")
+            scores = f"recall@5 {np.mean(hits):.2f}, top-1 {np.mean(top1):.2f}"
+            print(f"{spec} {lang}: {scores} ({len(sel)} questions, {len(rows)} passages)")
 
 
 def main() -> None:

@@ -52,6 +52,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("policies", "list the READ/WRITE policies", "simulagent.policies.cli"),
     CommandSpec("llm", "ask the configured LLM (streams the answer)", "simulagent.models.llm.cli"),
     CommandSpec("verticals", "list, run or create vertical skills", "simulagent.verticals.cli"),
+    CommandSpec("chat", "talk to the voice agent (text, or --say for one utterance)", "simulagent.agent.cli"),
     CommandSpec("rag", "DeepQA retrieval: ingest documents, query, stats, delete", "simulagent.rag.cli"),
     CommandSpec(
         "eval", "evaluate simultaneous systems the SimulEval way: score, run, sweep, plot", "simulagent.eval.cli"

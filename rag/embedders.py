@@ -32,6 +32,7 @@ __all__ = [
     "Embedder",
     "EmbedderInfo",
     "HashingEmbedder",
+    "HybridEmbedder",
     "TransformerEmbedder",
     "bundled_minilm_dir",
     "make_embedder",
@@ -168,12 +169,41 @@ def bundled_minilm_dir() -> Path:
     return folder
 
 
+class HybridEmbedder:
+    """Several embedders side by side: the concatenation of their vectors, each scaled by 1/sqrt(n), so the cosine
+    of two hybrid vectors is the mean of the parts' cosines. MiniLM (meaning, English) plus character n-gram
+    hashing (surface form, any script) covers Chinese too, which MiniLM alone handles poorly."""
+
+    def __init__(self, parts: Sequence[Embedder]) -> None:
+        if not parts:
+            raise ValueError("a hybrid embedder needs at least one part")
+        self.parts = list(parts)
+        dim = sum(p.info.dim for p in self.parts)
+        self._info = EmbedderInfo("hybrid(" + ",".join(p.info.name for p in self.parts) + ")", dim, ("*",))
+
+    @property
+    def info(self) -> EmbedderInfo:
+        return self._info
+
+    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        scale = 1.0 / np.sqrt(len(self.parts))
+        return np.concatenate([p.embed(texts) * scale for p in self.parts], axis=1).astype(np.float32)
+
+
 _CACHE: dict[str, Embedder] = {}
 _CACHE_LOCK = threading.Lock()
 
 
 def make_embedder(spec: str) -> Embedder:
-    """`bundled:minilm`, `hashing` (or `hashing:DIM`), or a local model folder; one shared instance per spec."""
+    """`bundled:minilm`, `hashing` (or `hashing:DIM`), `hybrid` (both), or a local model folder; one shared
+    instance per spec."""
+    if spec == "hybrid":
+        with _CACHE_LOCK:
+            if spec in _CACHE:
+                return _CACHE[spec]
+        hybrid = HybridEmbedder([make_embedder("bundled:minilm"), make_embedder("hashing")])
+        with _CACHE_LOCK:
+            return _CACHE.setdefault(spec, hybrid)
     with _CACHE_LOCK:
         if spec in _CACHE:
             return _CACHE[spec]

@@ -1,0 +1,237 @@
+"""The agent with fakes: routing to skills, RAG and the LLM, slot follow-ups, persistence across a restart,
+barge-in (only played words kept, no tool run twice), turn-taking rules, events and the CLI."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from simulagent.agent.agent import Agent, AgentOptions
+from simulagent.agent.events import AnswerDone, AnswerToken, AudioOut, ToolCall, ToolResult, TurnEnd, to_dict
+from simulagent.agent.router import Router, deepqa_route, system_intent
+from simulagent.agent.turns import TurnOptions, TurnTaker, VadEvent
+from simulagent.rag.embedders import HashingEmbedder
+from simulagent.signals import ChatMessage, GenerationOptions
+from simulagent.verticals.registry import load_registry
+from simulagent.verticals.web import HTTP
+
+NOW = datetime(2025, 6, 10, 8, 30, tzinfo=UTC)
+
+
+class ScriptedLLM:
+    """Streams a fixed answer word by word, slowly enough to be interrupted; records the prompts."""
+
+    def __init__(self, answer: str = "Paris is the capital of France.", delay_s: float = 0.0) -> None:
+        self.answer = answer
+        self.delay_s = delay_s
+        self.prompts: list[list[ChatMessage]] = []
+        self.closed = 0
+
+    def stream(self, messages: Sequence[ChatMessage], options: GenerationOptions) -> Iterator[str]:
+        self.prompts.append(list(messages))
+        try:
+            for word in self.answer.split(" "):
+                time.sleep(self.delay_s)
+                yield word + " "
+        finally:
+            self.closed += 1
+
+
+class Weather(BaseHTTPRequestHandler):
+    calls = 0
+
+    def do_GET(self) -> None:
+        Weather.calls += 1
+        days = [f"2025-06-{d:02d}" for d in range(10, 17)]
+        body = json.dumps(
+            {
+                "current": {"temperature_2m": 27.0, "weather_code": 2},
+                "daily": {
+                    "time": days,
+                    "weather_code": [2, 61, 3, 0, 1, 2, 3],
+                    "temperature_2m_max": [29, 26, 28, 31, 27, 25, 30],
+                    "temperature_2m_min": [22, 21, 22, 23, 22, 21, 23],
+                    "precipitation_probability_max": [10, 80, 20, 0, 60, 90, 5],
+                },
+            }
+        ).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def weather_url() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Weather)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def _agent(tmp_path: Path, weather_url: str, llm: Any = None, thread: str = "t1", **kwargs: Any) -> Agent:
+    registry = load_registry(plugins=False)
+    embedder = HashingEmbedder()
+    router = Router(list(registry.skills.values()), embed=embedder.embed, default_threshold=0.7)
+    return Agent(
+        registry,
+        router,
+        llm=llm,
+        options=AgentOptions(thread_id=thread, time_zone="Asia/Shanghai", **kwargs),
+        folder=tmp_path / "agent",
+        http=HTTP(base_urls={"open-meteo": weather_url}, retries=0),
+        now=lambda: NOW,
+    )
+
+
+def test_weather_question_goes_to_the_skill(tmp_path: Path, weather_url: str) -> None:
+    agent = _agent(tmp_path, weather_url, ScriptedLLM())
+    events = asyncio.run(_collect(agent, "what's the weather in Shanghai tomorrow"))
+    calls = [e for e in events if isinstance(e, ToolCall)]
+    assert calls and calls[0].skill == "weather" and calls[0].slots["city"] == "Shanghai"
+    done = next(e for e in events if isinstance(e, AnswerDone))
+    assert (
+        done.text == "Shanghai tomorrow: light rain, 21 to 26 degrees, 80% chance of rain."
+        and done.route == "vertical:weather"
+    )
+    zh = agent.ask_sync("上海明天天气怎么样")
+    assert zh.startswith("上海明天小雨")
+    agent.close()
+
+
+async def _collect(agent: Agent, text: str) -> list[Any]:
+    return [event async for event in agent.ask_events(text)]
+
+
+def test_commonsense_goes_to_the_llm_with_date_and_place(tmp_path: Path, weather_url: str) -> None:
+    llm = ScriptedLLM()
+    agent = _agent(tmp_path, weather_url, llm)
+    agent.ask_sync("I live in Shanghai")
+    answer = agent.ask_sync("what is the capital of France")
+    assert answer == "Paris is the capital of France."
+    system = llm.prompts[-1][0].content
+    assert "Tuesday, 10 June 2025" in system and "summer" in system and "Shanghai" in system
+    agent.close()
+
+
+def test_missing_slot_is_asked_and_the_answer_completes_the_request(tmp_path: Path, weather_url: str) -> None:
+    agent = _agent(tmp_path, weather_url, ScriptedLLM())
+    assert agent.ask_sync("明天天气怎么样") == "哪个城市？"
+    assert agent.ask_sync("北京").startswith("北京明天小雨")
+    agent.close()
+
+
+def test_conversation_survives_a_restart(tmp_path: Path, weather_url: str) -> None:
+    llm = ScriptedLLM()
+    first = _agent(tmp_path, weather_url, llm, thread="persist")
+    first.ask_sync("My name is Alice")
+    first.ask_sync("what is the capital of France")
+    first.close()
+    second = _agent(tmp_path, weather_url, llm, thread="persist")
+    history = second.history()
+    assert [m["content"] for m in history if m["role"] == "user"] == [
+        "My name is Alice",
+        "what is the capital of France",
+    ]
+    assert second.fact("name") == "Alice"
+    second.ask_sync("and of Germany?")
+    assert any(m.content == "what is the capital of France" for m in llm.prompts[-1])  # the history reached the LLM
+    second.close()
+
+
+def test_barge_in_keeps_only_played_words_and_cancels_generation(tmp_path: Path, weather_url: str) -> None:
+    class Voice:
+        from simulagent.models.tts.backends import TTSCapabilities
+
+        capabilities = TTSCapabilities("fake", ("*",), 16_000)
+
+        def synthesize(self, text: str, lang: str) -> Iterator[np.ndarray]:
+            yield np.zeros(1600, dtype=np.float32)
+
+    llm = ScriptedLLM("One, two, three, four, five, six, seven, eight, nine, ten, eleven, twelve.", delay_s=0.05)
+    agent = _agent(tmp_path, weather_url, llm, speak=True)
+    agent.tts = Voice()
+
+    async def run() -> list[Any]:
+        events = []
+        async for event in agent.ask_events("count to twelve please"):
+            events.append(event)
+            if isinstance(event, AudioOut) and sum(isinstance(e, AudioOut) for e in events) == 2:
+                agent.interrupt()
+        return events
+
+    events = asyncio.run(run())
+    end = next(e for e in events if isinstance(e, TurnEnd))
+    assert end.interrupted and end.spoken_text == "One, two,"
+    assert llm.closed == 1
+    assert sum(isinstance(e, AnswerToken) for e in events) < 12
+    assert agent.history()[-1] == {"role": "assistant", "content": "One, two,"}
+    agent.close()
+
+
+def test_a_tool_that_ran_keeps_its_result_and_never_runs_twice(tmp_path: Path, weather_url: str) -> None:
+    agent = _agent(tmp_path, weather_url, ScriptedLLM())
+    before = Weather.calls
+    events = asyncio.run(_collect(agent, "weather in Beijing today"))
+    assert Weather.calls == before + 1
+    assert len([e for e in events if isinstance(e, ToolResult)]) == 1
+    agent.ask_sync("thanks")
+    assert Weather.calls == before + 1
+    agent.close()
+
+
+def test_router_tiers_and_deepqa_choice() -> None:
+    assert (
+        system_intent("switch to interpretation mode") is None
+        or system_intent("interpretation mode") == "mode:interpretation"
+    )
+    assert system_intent("同声传译") == "mode:interpretation"
+    assert system_intent("stop") == "stop"
+    assert deepqa_route("who won the match yesterday").kind == "rag"
+    assert deepqa_route("今天有什么新闻").kind == "rag"
+    assert deepqa_route("why is the sky blue").kind == "llm"
+    registry = load_registry(plugins=False)
+    router = Router(list(registry.skills.values()), embed=HashingEmbedder().embed, default_threshold=0.7)
+    assert router.route("12乘以8是多少").target == "calculator"
+    assert router.route("roll a dice for me").target == "random"
+    assert router.route("why is the sky blue").kind == "llm"
+
+
+def test_turn_taking_rules() -> None:
+    taker = TurnTaker(TurnOptions(endpoint_silence_ms=600, barge_in_min_speech_ms=300, min_turn_speech_ms=200))
+
+    def feed(kind: str, ms: float, speaking: bool = False) -> list[str]:
+        out: list[str] = []
+        for _ in range(int(ms // 100)):
+            out += taker.on_vad(VadEvent(kind, 0, 100), speaking)  # type: ignore[arg-type]
+        return out
+
+    assert feed("speech", 100) == []  # a 100 ms blip is not a turn
+    assert feed("silence", 700) == []
+    assert feed("speech", 400) == ["start_of_turn"]
+    assert feed("silence", 500) == []
+    assert feed("silence", 100) == ["end_of_turn"]
+    assert feed("speech", 200, speaking=True) == ["start_of_turn"]  # "嗯": shorter than the barge-in threshold
+    assert feed("silence", 600) == ["end_of_turn"]
+    assert feed("speech", 300, speaking=True) == ["start_of_turn", "barge_in"]
+
+
+def test_events_serialise() -> None:
+    event = ToolCall("weather", {"city": "Shanghai"})
+    assert to_dict(event) == {"event": "tool.call", "skill": "weather", "slots": {"city": "Shanghai"}}
+    audio = AudioOut(np.zeros(3, dtype=np.float32), 16_000, 0.0, "hi")
+    assert "samples" not in to_dict(audio) and to_dict(audio)["event"] == "audio"
