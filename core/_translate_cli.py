@@ -5,8 +5,8 @@ plays the audio through them as a stream. Committed text is printed as it is com
 which it was committed; on a terminal the not-yet-committed words are shown dimmed on the same line. A JSON log of
 every output is written (`--log`).
 
-Output goes to sinks (`_Sink`): the console and the JSON log today; a speech sink (`--speak out.wav`) plugs in
-beside them in `_make_sinks`.
+Output goes to sinks (`_Sink`): the console, the JSON log, and with `--speak out.wav` a speech sink that voices
+the committed text with streaming TTS while the source is still playing.
 """
 
 from __future__ import annotations
@@ -60,6 +60,12 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--chunk-ms", type=float, default=None, help="audio per update step, in ms")
     parser.add_argument("--log", metavar="PATH", default=None, help="JSON log path (default: <input>.translate.json)")
     parser.add_argument("--no-log", action="store_true", help="do not write the JSON log")
+    parser.add_argument(
+        "--speak",
+        metavar="OUT.wav",
+        default=None,
+        help="also speak the output with streaming TTS (simultaneous speech-to-speech) into this wav file",
+    )
     parser.set_defaults(func=_translate)
 
 
@@ -128,6 +134,54 @@ class _JsonLogSink:
             raise UserError(f"cannot write the log {self._path}: {exc}") from exc
 
 
+class _SpeechSink:
+    """Simultaneous speech-to-speech: committed text is cut into speakable units and synthesised at once; each
+    unit starts playing at max(its commit's source time, the end of the previous unit), as SimulEval lays out
+    speech output. The result is one wav file on the source's time line."""
+
+    def __init__(self, path: Path, lang: str, config: Config):
+        from simulagent.models.tts.aggregator import SpeakableAggregator
+        from simulagent.models.tts.backends import make_tts_backend
+
+        self._path = path
+        self._lang = lang
+        self._backend = make_tts_backend(config.tts.backend, lang, config.tts.voice)
+        self._aggregator = SpeakableAggregator()
+        self._pieces: list[tuple[float, FloatArray]] = []  # (start_ms, samples)
+        self._end_ms = 0.0
+
+    def _speak(self, units: list[str], source_ms: float) -> None:
+        from simulagent.models.tts.streaming import synthesize_units
+
+        rate = self._backend.capabilities.sample_rate_hz
+        for chunk in synthesize_units(self._backend, units, self._lang):
+            start = max(source_ms, self._end_ms)
+            self._pieces.append((start, chunk.samples))
+            self._end_ms = start + 1000.0 * chunk.samples.shape[0] / rate
+
+    def on_commit(self, commit: Commit, unstable: str) -> None:
+        units = self._aggregator.push(commit.text + " ") if commit.text else []
+        if commit.finished:
+            units += self._aggregator.flush()
+        if units:
+            self._speak(units, commit.source_ms)
+
+    def close(self) -> None:
+        import numpy as np
+
+        from simulagent.audio import save_wav
+
+        self._speak(self._aggregator.flush(), self._end_ms)
+        rate = self._backend.capabilities.sample_rate_hz
+        total = int(self._end_ms * rate / 1000) + 1
+        out = np.zeros(total, dtype=np.float32)
+        for start_ms, samples in self._pieces:
+            at = int(start_ms * rate / 1000)
+            out[at : at + samples.shape[0]] = samples[: max(0, total - at)]
+        save_wav(self._path, out, rate)
+        print(f"wrote {self._path} ({len(self._pieces)} speech chunks, {self._end_ms / 1000:.1f} s)", file=sys.stderr)
+
+
 def _read_input(name: str) -> FloatArray:
     from simulagent.audio import SAMPLE_RATE_HZ, load_audio, resample
 
@@ -156,12 +210,13 @@ def _resolve_task(args: argparse.Namespace) -> tuple[Literal["transcribe", "tran
     return ("transcribe" if wanted == "transcribe" else "translate"), source, target
 
 
-def _make_sinks(args: argparse.Namespace, settings: dict[str, Any]) -> list[_Sink]:
+def _make_sinks(args: argparse.Namespace, settings: dict[str, Any], config: Config) -> list[_Sink]:
     sinks: list[_Sink] = [_ConsoleSink(sys.stdout)]
     if not args.no_log:
         default = "stdin.translate.json" if args.input == "-" else f"{Path(args.input).stem}.translate.json"
         sinks.append(_JsonLogSink(Path(args.log or default), settings))
-    # A speech sink (`--speak out.wav`, synthesising each commit) is added here.
+    if args.speak:
+        sinks.append(_SpeechSink(Path(args.speak), args.target_lang or "en", config))
     return sinks
 
 
@@ -233,7 +288,7 @@ def _translate(args: argparse.Namespace, config: Config) -> int:
         "chunk_ms": chunk_ms,
         "duration_ms": 1000.0 * samples.shape[0] / SAMPLE_RATE_HZ,
     }
-    sinks = _make_sinks(args, settings)
+    sinks = _make_sinks(args, settings, config)
     # Both the re-decoding and the VAD systems' states carry `received_ms` and `unstable` for display.
     state = system.new_state()
     began = time.perf_counter()

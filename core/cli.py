@@ -47,22 +47,25 @@ class CommandSpec:
 
 
 COMMANDS: tuple[CommandSpec, ...] = (
-    CommandSpec("config", "show the effective configuration and where it comes from", "simulagent._config_cli"),
-    CommandSpec("audio", "inspect audio files as simulagent hears them", "simulagent._audio_cli"),
-    CommandSpec("policies", "list the READ/WRITE policies", "simulagent.policies.cli"),
-    CommandSpec("llm", "ask the configured LLM (streams the answer)", "simulagent.models.llm.cli"),
-    CommandSpec("verticals", "list, run or create vertical skills", "simulagent.verticals.cli"),
-    CommandSpec("chat", "talk to the voice agent (text, or --say for one utterance)", "simulagent.agent.cli"),
-    CommandSpec("rag", "DeepQA retrieval: ingest documents, query, stats, delete", "simulagent.rag.cli"),
-    CommandSpec(
-        "eval", "evaluate simultaneous systems the SimulEval way: score, run, sweep, plot", "simulagent.eval.cli"
-    ),
     CommandSpec("translate", "translate or transcribe speech as it arrives (Whisper)", "simulagent._translate_cli"),
+    CommandSpec(
+        "interpret", "simultaneous interpretation of a recording, with speech out", "simulagent._interpret_cli"
+    ),
+    CommandSpec("chat", "talk to the voice agent (text, or --say for one utterance)", "simulagent.agent.cli"),
     CommandSpec(
         "serve",
         "serve the agent and the translator over WebSockets, with a browser demo",
         "simulagent.agent.server.cli",
     ),
+    CommandSpec(
+        "eval", "evaluate simultaneous systems the SimulEval way: score, run, sweep, plot", "simulagent.eval.cli"
+    ),
+    CommandSpec("policies", "list the READ/WRITE policies", "simulagent.policies.cli"),
+    CommandSpec("rag", "DeepQA retrieval: ingest documents, query, stats, delete", "simulagent.rag.cli"),
+    CommandSpec("verticals", "list, run or create vertical skills", "simulagent.verticals.cli"),
+    CommandSpec("llm", "ask the configured LLM (streams the answer)", "simulagent.models.llm.cli"),
+    CommandSpec("audio", "inspect audio files as simulagent hears them", "simulagent._audio_cli"),
+    CommandSpec("config", "show the effective configuration and where it comes from", "simulagent._config_cli"),
 )
 
 

@@ -6,7 +6,7 @@
 # Usage: scripts/run.sh [FILE --from LANG --to en [simulagent translate options]]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SIMULAGENT_EXTRAS="${SIMULAGENT_EXTRAS:-speech,tts}" scripts/setup.sh
+scripts/setup.sh
 export HF_HUB_OFFLINE=1
 
 if [ "$#" -eq 0 ]; then

@@ -7,7 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-extras="${SIMULAGENT_EXTRAS:-test}"
+# One set of extras for both README commands, so switching between them never reinstalls.
+extras="${SIMULAGENT_EXTRAS:-test,server,speech,tts,rag,llm}"
 venv=".venv"
 python="${PYTHON:-python3}"
 

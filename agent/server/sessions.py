@@ -42,7 +42,38 @@ def build_session_factory(
         if not isinstance(system, StreamingSystem):
             raise UserError(f"{system_spec} did not return a StreamingSystem (got {type(system).__name__})")
         return system_session_factory(system), (system.spec.name,)
-    raise UserError(
-        "no default system is wired into `simulagent serve` yet: pass --system package.module:factory "
-        "(a factory returning a StreamingSystem)"
-    )
+    return _default_factory(config), ("whisper:bundled:base (loaded on first interpretation session)", "agent")
+
+
+def _default_factory(config: Config) -> Callable[[Hello], ServerSession]:
+    """Interpretation: the bundled Whisper translator (one system per language pair, shared by every session);
+    dialogue: one agent per session (thread id resumable), sharing the loaded skills, router and LLM."""
+    import threading
+
+    systems: dict[tuple[str, str], StreamingSystem[Any]] = {}
+    lock = threading.Lock()
+    shared: dict[str, Any] = {}
+
+    def make(hello: Hello) -> ServerSession:
+        if hello.mode == "interpretation":
+            source = hello.source_lang or "en"
+            target = hello.target_lang or "en"
+            with lock:
+                if (source, target) not in systems:
+                    from simulagent.models.asr import make_system
+
+                    task = "transcribe" if source == target else "translate"
+                    systems[(source, target)] = make_system("fast", task=task, source_lang=source, target_lang=target)
+            return StreamingSystemSession(systems[(source, target)], hello)
+        from simulagent.agent.agent import Agent, AgentOptions
+        from simulagent.agent.server.agent_session import AgentSession
+
+        with lock:
+            if "template" not in shared:
+                shared["template"] = Agent.from_config(config)
+        template: Agent = shared["template"]
+        options = AgentOptions(thread_id=hello.thread_id or "default", time_zone=template.options.time_zone)
+        agent = Agent(template.registry, template.router, llm=template.llm, http=template.http, options=options)
+        return AgentSession(agent, hello)
+
+    return make

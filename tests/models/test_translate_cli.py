@@ -87,3 +87,30 @@ def test_a_registry_count_policy_drives_the_system(english_wav: Path, capsys: py
     assert lines[0].startswith("[   1.50 s]")  # wait-3 on 500 ms chunks: the first word after 1.5 s
     transcript = (english_wav.parent / "transcript.txt").read_text()
     assert word_error_rate(transcript, " ".join(line.split("] ", 1)[1] for line in lines)) < 0.35
+
+
+@pytest.mark.slow
+def test_speak_writes_simultaneous_speech(english_wav: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("faster_whisper")
+    pytest.importorskip("espeakng_loader")
+    import soundfile as sf
+
+    monkeypatch.setenv("SIMULAGENT_TTS__BACKEND", "espeak")  # instant, so the test stays short
+    out = tmp_path / "speech.wav"
+    argv = [
+        "translate",
+        str(english_wav),
+        "--from",
+        "en",
+        "--model",
+        "bundled:tiny.en",
+        "--no-log",
+        "--speak",
+        str(out),
+    ]
+    assert main(argv) == 0
+    audio, rate = sf.read(str(out))
+    assert rate == 22_050 and audio.shape[0] / rate > 2.0
+    # Speech starts while the source (6.85 s) is still playing.
+    first_sound = int(np.argmax(np.abs(audio) > 0.01))
+    assert first_sound / rate < 6.85

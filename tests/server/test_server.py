@@ -185,3 +185,33 @@ def test_binding_beyond_loopback_needs_a_token() -> None:
 def test_schema_names_every_message() -> None:
     names = set(PROTOCOL_SCHEMA["$defs"])
     assert {"hello", "text", "interrupt", "end_of_audio", "ping", "ready", "event", "audio", "error", "pong"} <= names
+
+
+def test_dialogue_session_runs_the_agent(tmp_path: Any) -> None:
+    from simulagent.agent.agent import Agent, AgentOptions
+    from simulagent.agent.router import Router
+    from simulagent.agent.server.agent_session import AgentSession
+    from simulagent.rag.embedders import HashingEmbedder
+    from simulagent.verticals.registry import load_registry
+
+    registry = load_registry(plugins=False)
+    router = Router(list(registry.skills.values()), embed=HashingEmbedder().embed, default_threshold=0.7)
+
+    def factory(hello: Any) -> AgentSession:
+        agent = Agent(
+            registry, router, options=AgentOptions(thread_id=hello.thread_id or "t"), folder=tmp_path / "agent"
+        )
+        return AgentSession(agent, hello)
+
+    with TestClient(create_app(factory, ServerOptions())) as client, client.websocket_connect("/ws") as ws:
+        ws.send_text(json.dumps({"type": "hello", "mode": "dialogue", "thread_id": "abc"}))
+        ready = ws.receive_json()
+        assert ready["mode"] == "dialogue" and ready["thread_id"] == "abc"
+        ws.send_text(json.dumps({"type": "text", "text": "12乘以8是多少"}))
+        events = []
+        while not events or events[-1].get("event") != "turn.end":
+            events.append(ws.receive_json())
+    kinds = [e["event"] for e in events]
+    assert kinds[0] == "turn.start" and "tool.call" in kinds and "answer.done" in kinds
+    done = next(e for e in events if e["event"] == "answer.done")
+    assert done["text"] == "等于96。" and done["route"] == "vertical:calculator"

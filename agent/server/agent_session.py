@@ -1,0 +1,95 @@
+"""A server session that runs the dialogue agent: typed text turns, or audio turns cut at end_of_audio or after
+a pause (energy endpointing), transcribed by the speech core; `interrupt` is barge-in."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+import numpy as np
+
+from simulagent.agent.agent import Agent
+from simulagent.agent.events import AudioOut as AgentAudio
+from simulagent.agent.events import Event, to_dict
+from simulagent.agent.server.protocol import Hello
+from simulagent.agent.server.session import AudioOut, EventOut
+from simulagent.agent.turns import TurnTaker, VadEvent
+from simulagent.audio import resample
+from simulagent.types import AudioChunk
+
+__all__ = ["AgentSession"]
+
+_END = object()
+_SPEECH_RMS = 0.02
+
+
+class AgentSession:
+    def __init__(self, agent: Agent, hello: Hello, max_pending_events: int = 256) -> None:
+        self.agent = agent
+        self.hello = hello
+        self._events: asyncio.Queue[object] = asyncio.Queue(max_pending_events)
+        self._taker = TurnTaker()
+        self._audio: list[np.ndarray] = []
+        self._busy = asyncio.Lock()
+
+    def describe(self) -> Mapping[str, Any]:
+        return {"mode": "dialogue", "thread_id": self.agent.options.thread_id}
+
+    async def _forward(self, events: AsyncIterator[Event]) -> None:
+        async for event in events:
+            if isinstance(event, AgentAudio):
+                await self._events.put(AudioOut(event.samples, event.sample_rate_hz, event.start_ms, event.text))
+            else:
+                payload = to_dict(event)
+                kind = payload.pop("event")
+                await self._events.put(EventOut(kind, payload))
+
+    async def push_text(self, text: str) -> None:
+        async with self._busy:
+            await self._forward(self.agent.ask_events(text))
+
+    async def push_audio(self, chunk: AudioChunk) -> None:
+        samples = resample(chunk.samples, chunk.sample_rate_hz, 16_000)
+        self._audio.append(samples)
+        rms = float(np.sqrt(np.mean(np.square(samples)))) if samples.size else 0.0
+        event = VadEvent("speech" if rms >= _SPEECH_RMS else "silence", chunk.start_ms, chunk.duration_ms)
+        for action in self._taker.on_vad(event, agent_speaking=self._busy.locked()):
+            if action == "barge_in":
+                self.agent.interrupt()
+            elif action == "end_of_turn":
+                await self._answer_audio()
+
+    async def end_audio(self) -> None:
+        await self._answer_audio()
+
+    async def _answer_audio(self) -> None:
+        audio, self._audio = self._audio, []
+        if not audio:
+            return
+        samples = np.concatenate(audio)
+        if self.agent.transcriber is None:
+            from simulagent.models.asr import BackendOptions, load_backend
+
+            self.agent.transcriber = load_backend(BackendOptions())
+        transcriber = self.agent.transcriber
+        assert transcriber is not None
+        text = await asyncio.to_thread(transcriber.transcribe, samples, 16_000, self.hello.source_lang or "en")
+        if text.strip():
+            await self._events.put(EventOut("transcript.final", {"text": text.strip()}))
+            await self.push_text(text.strip())
+
+    async def interrupt(self) -> None:
+        self.agent.interrupt()
+
+    async def events(self) -> AsyncIterator[EventOut | AudioOut]:
+        while True:
+            item = await self._events.get()
+            if item is _END:
+                return
+            assert isinstance(item, EventOut | AudioOut)
+            yield item
+
+    async def close(self) -> None:
+        await self._events.put(_END)
+        self.agent.close()
