@@ -62,8 +62,11 @@ def _default_factory(config: Config) -> Callable[[Hello], ServerSession]:
                 if (source, target) not in systems:
                     from simulagent.models.asr import make_system
 
-                    task = "transcribe" if source == target else "translate"
-                    systems[(source, target)] = make_system("fast", task=task, source_lang=source, target_lang=target)
+                    if source == target:
+                        system = make_system("fast", task="transcribe", source_lang=source, target_lang=target)
+                    else:
+                        system = make_system("fast", task="translate", source_lang=source, target_lang=target)
+                    systems[(source, target)] = system
             return StreamingSystemSession(systems[(source, target)], hello)
         from simulagent.agent.agent import Agent, AgentOptions
         from simulagent.agent.server.agent_session import AgentSession
