@@ -15,6 +15,7 @@ __all__ = ["AggregatorOptions", "SpeakableAggregator"]
 
 _CUT = set("，。！？；、,.;:!?")
 _STRONG = set("。！？；!?;\n")
+_SENTENCE_END = set("。！？.!?")
 _ABBREVIATIONS = {
     "dr",
     "mr",
@@ -48,6 +49,7 @@ class AggregatorOptions:
 
     first_cut_max_words: int = 6
     min_chars: int = 2
+    clause_cuts: bool = True  # False: cut at sentence ends only (the sentence-level baseline)
 
 
 @dataclass
@@ -82,7 +84,7 @@ class SpeakableAggregator:
         i = 0
         while i < len(text):
             char = text[i]
-            if char in _CUT or char == "\n":
+            if (char in _CUT and (self.options.clause_cuts or char in _SENTENCE_END)) or char == "\n":
                 if i + 1 >= len(text) and not final and char in ".,:":
                     break  # need the next character to know (3.5, 1,000, Dr., https:)
                 if self._is_cut(text, start, i):
