@@ -83,3 +83,9 @@ def load_backend(options: BackendOptions) -> SpeechBackend:
     if name not in BACKENDS:
         raise UserError(f"unknown speech backend {options.backend!r}; known: {', '.join(sorted(BACKENDS))}")
     return BACKENDS[name](options)
+
+
+def default_transcriber() -> SpeechBackend:
+    """The bundled Whisper base on CTranslate2: what eval's ASR-BLEU finds through the entry-point group
+    `simulagent.transcribers` (the backend satisfies `simulagent.signals.Transcriber`)."""
+    return load_backend(BackendOptions())

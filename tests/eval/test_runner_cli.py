@@ -223,3 +223,18 @@ def test_cli_user_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert "no such config" in capsys.readouterr().err
     assert main(["eval", "score", "--output", str(tmp_path), "--latency-metrics", "XYZ"]) == 2
     assert "unknown latency metric 'XYZ'" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_registered_systems_and_transcriber(shared_data: Path) -> None:
+    pytest.importorskip("faster_whisper")
+    from simulagent.audio import load_audio
+    from simulagent.eval._asr import default_transcriber
+    from simulagent.signals import Transcriber
+
+    system = load_system("whisper-fast", {"task": "translate", "source_lang": "fr"})
+    assert system.spec.source_type == "speech" and system.spec.target_lang == "en"
+    transcriber = default_transcriber()
+    assert isinstance(transcriber, Transcriber)
+    text = transcriber.transcribe(load_audio(shared_data / "simuleval-example" / "test.wav"), 16_000, "en")
+    assert "synthesized audio file" in text.lower()
