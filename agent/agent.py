@@ -62,6 +62,7 @@ class AgentOptions:
     knowledge_bases: retrieval knowledge bases to search for DeepQA.
     speak: synthesise answers (needs a TTS backend).
     tts_lang: language of the voice.
+    listen_lang: language the user speaks (for the speech recogniser).
     """
 
     thread_id: str = "default"
@@ -70,6 +71,7 @@ class AgentOptions:
     knowledge_bases: tuple[str, ...] = ()
     speak: bool = False
     tts_lang: str = "en"
+    listen_lang: str = "en"
 
 
 @dataclass
@@ -331,7 +333,7 @@ class Agent:
 
         assert self.transcriber is not None
         samples = np.concatenate([c.samples for c in buffer]) if buffer else np.zeros(0, dtype=np.float32)
-        text = await asyncio.to_thread(self.transcriber.transcribe, samples, 16_000, "")
+        text = await asyncio.to_thread(self.transcriber.transcribe, samples, 16_000, self.options.listen_lang)
         if not text.strip():
             return
         from simulagent.verticals.api import detect_lang

@@ -235,3 +235,64 @@ def test_events_serialise() -> None:
     assert to_dict(event) == {"event": "tool.call", "skill": "weather", "slots": {"city": "Shanghai"}}
     audio = AudioOut(np.zeros(3, dtype=np.float32), 16_000, 0.0, "hi")
     assert "samples" not in to_dict(audio) and to_dict(audio)["event"] == "audio"
+
+
+@pytest.mark.slow
+def test_spoken_weather_question_end_to_end(tmp_path: Path, weather_url: str) -> None:
+    """A question spoken by the bundled Piper voice, heard by the bundled Whisper, answered by the weather skill
+    from fixtures, and spoken back."""
+    pytest.importorskip("piper")
+    pytest.importorskip("faster_whisper")
+    from simulagent.agent.events import TranscriptFinal
+    from simulagent.audio import chunk_samples, resample
+    from simulagent.models.asr import BackendOptions, load_backend
+    from simulagent.models.tts.backends import PiperBackend
+
+    voice = PiperBackend()
+    speech = np.concatenate(list(voice.synthesize("What's the weather in Shanghai tomorrow?", "en")))
+    speech = resample(speech, voice.capabilities.sample_rate_hz, 16_000)
+    silence = np.zeros(16_000, dtype=np.float32)
+    audio = np.concatenate([silence[:4000], speech, silence])
+    agent = _agent(tmp_path, weather_url, ScriptedLLM(), speak=True)
+    agent.tts = voice
+    agent.transcriber = load_backend(BackendOptions(model="bundled:base"))
+
+    async def run() -> list[Any]:
+        return [event async for event in agent.run(chunk_samples(audio, 16_000, 100))]
+
+    events = asyncio.run(run())
+    heard = next(e for e in events if isinstance(e, TranscriptFinal))
+    assert "shanghai" in heard.text.lower() and "weather" in heard.text.lower()
+    done = next(e for e in events if isinstance(e, AnswerDone))
+    assert done.route == "vertical:weather" and "light rain" in done.text
+    spoken = [e for e in events if isinstance(e, AudioOut)]
+    assert spoken and sum(e.samples.shape[0] for e in spoken) / spoken[0].sample_rate_hz > 1.0
+    agent.close()
+
+
+@pytest.mark.slow
+def test_french_speech_is_interpreted_into_english_text_and_audio(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("faster_whisper")
+    pytest.importorskip("espeakng_loader")
+    import soundfile as sf
+
+    from simulagent.cli import main
+
+    clip = (
+        Path(__file__).resolve().parents[2].parent
+        / "shared"
+        / "data"
+        / "cvss-fr-en-sample"
+        / "common_voice_fr_17767732.mp3"
+    )
+    if not clip.is_file():
+        pytest.skip(f"{clip} not found")
+    monkeypatch.setenv("SIMULAGENT_TTS__BACKEND", "espeak")
+    out = tmp_path / "english.wav"
+    assert main(["interpret", str(clip), "--from", "fr", "--to", "en", "--speak", str(out), "--no-log"]) == 0
+    text = capsys.readouterr().out.lower()
+    assert "national assembly" in text
+    audio, rate = sf.read(str(out))
+    assert audio.shape[0] / rate > 1.5
