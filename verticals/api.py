@@ -40,8 +40,14 @@ SlotType = Literal["text", "int", "float", "date", "city", "choice", "duration_s
 
 
 def detect_lang(text: str) -> Lang:
-    """ "zh" when the text holds Chinese characters, else "en"."""
-    return "zh" if re.search(r"[\u4e00-\u9fff]", text) else "en"
+    """Whether Chinese characters carry the text ("zh") or not ("en").
+
+    An English sentence quoting a few characters ("how do you pronounce 重庆") stays English: a text counts as
+    Chinese when its Chinese characters are at least half as many as its Latin letters.
+    """
+    cjk = len(re.findall(r"[\u4e00-\u9fff]", text))
+    latin = len(re.findall(r"[A-Za-z]", text))
+    return "zh" if cjk and cjk * 2 >= latin else "en"
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,12 @@ from importlib.metadata import EntryPoint, entry_points
 
 from simulagent.errors import UserError
 from simulagent.verticals.api import Vertical
+from simulagent.verticals.builtin.calendar_cn import HOLIDAY, LUNAR_CALENDAR, SOLAR_TERM
+from simulagent.verticals.builtin.language import PINYIN, ZH_CONVERT
 from simulagent.verticals.builtin.lists import NOTE, TODO
 from simulagent.verticals.builtin.math_units import CALCULATOR, NUMBER_FORMAT, UNIT_CONVERT
 from simulagent.verticals.builtin.misc import HEALTH_CALC, RANDOM, ZODIAC
+from simulagent.verticals.builtin.places import PLACE_INFO, SUN_MOON, TIME_CONVERT
 from simulagent.verticals.builtin.time_date import COUNTDOWN, DATE_QUERY, TIME_NOW
 from simulagent.verticals.builtin.weather import WEATHER
 
@@ -24,17 +27,25 @@ ENTRY_POINT_GROUP = "simulagent.verticals"
 
 BUILTIN: tuple[Vertical, ...] = (
     TIME_NOW,
+    TIME_CONVERT,
     DATE_QUERY,
     COUNTDOWN,
-    CALCULATOR,
-    UNIT_CONVERT,
-    NUMBER_FORMAT,
-    RANDOM,
-    HEALTH_CALC,
+    LUNAR_CALENDAR,
+    SOLAR_TERM,
+    HOLIDAY,
+    SUN_MOON,
     ZODIAC,
     TODO,
     NOTE,
+    CALCULATOR,
+    UNIT_CONVERT,
+    NUMBER_FORMAT,
+    PINYIN,
+    ZH_CONVERT,
+    RANDOM,
+    HEALTH_CALC,
     WEATHER,
+    PLACE_INFO,
 )
 
 # The public ids of the full built-in set (issue 7); those not in BUILTIN are not implemented yet.
