@@ -17,6 +17,7 @@ from simulagent.verticals.builtin.math_units import CALCULATOR, NUMBER_FORMAT, U
 from simulagent.verticals.builtin.misc import HEALTH_CALC, RANDOM, ZODIAC
 from simulagent.verticals.builtin.places import PLACE_INFO, SUN_MOON, TIME_CONVERT
 from simulagent.verticals.builtin.time_date import COUNTDOWN, DATE_QUERY, TIME_NOW
+from simulagent.verticals.builtin.timers import ALARM, REMINDER, TIMER
 from simulagent.verticals.builtin.weather import WEATHER
 
 __all__ = ["BUILTIN", "ENTRY_POINT_GROUP", "PLANNED_IDS", "Registry", "load_registry"]
@@ -35,6 +36,9 @@ BUILTIN: tuple[Vertical, ...] = (
     HOLIDAY,
     SUN_MOON,
     ZODIAC,
+    TIMER,
+    ALARM,
+    REMINDER,
     TODO,
     NOTE,
     CALCULATOR,

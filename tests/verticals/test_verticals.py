@@ -18,7 +18,7 @@ from simulagent.verticals.builtin.math_units import capital_amount
 from simulagent.verticals.registry import BUILTIN, PLANNED_IDS, load_registry
 from simulagent.verticals.store import LocalStore
 
-from .conftest import FixtureServer
+from .conftest import NOW, FixtureServer
 
 
 def test_registry_is_explicit_and_ids_are_public() -> None:
@@ -198,3 +198,23 @@ def test_cli(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert main(["verticals", "run", "calculator", "--slot", "bogus=1"]) == 2
     assert main(["verticals", "new", "My Skill", "--dir", str(tmp_path)]) == 0
     assert (tmp_path / "simulagent-skill-my-skill" / "pyproject.toml").is_file()
+
+
+def test_durations_and_alarm_times(ctx: VerticalContext) -> None:
+    from simulagent.verticals.builtin.timers import _clock, _duration_s
+
+    assert _duration_s("set a timer for half an hour") == 1800
+    assert _duration_s("计时十分钟") == 600
+    assert _duration_s("设一个半小时的计时") == 5400
+    assert _duration_s("半小时后提醒我喝水") == 1800
+    assert _duration_s("timer for ten minutes") == 600
+    assert _duration_s("an hour and 5 minutes") == 3900
+    assert _clock("明天早上7点叫我起床") == (7, 0)
+    assert _clock("下午3点提醒我开会") == (15, 0)
+    assert _clock("set an alarm for 6:30") == (6, 30)
+    assert _clock("alarm at 10 pm") == (22, 0)
+    reg = load_registry(plugins=False)
+    result = run_vertical_sync(reg.get("alarm"), ctx, "wake me up at 7 am tomorrow")
+    assert result.data["due"].startswith("2025-06-11T07:00")
+    run_vertical_sync(reg.get("timer"), ctx, "set a timer for 5 minutes")
+    assert [kind for _, _, kind, _ in ctx.store.due(NOW.timestamp() + 301)] == ["timer"]
