@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from simulagent._sqlite import write_transaction
 from simulagent.errors import UserError
 
 __all__ = ["ChunkHit", "DocumentRecord", "IndexOptions", "KnowledgeBase", "build_index"]
@@ -145,16 +146,8 @@ class KnowledgeBase:
                 f"{embedder_name}; delete and re-ingest it to change embedders"
             )
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        return write_transaction(self._db, self._lock)
 
     def close(self) -> None:
         with self._lock:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
+from simulagent._sqlite import write_transaction
 from simulagent.config import data_dir
 
 __all__ = ["MIGRATIONS", "LocalStore"]
@@ -52,16 +52,8 @@ class LocalStore:
                         db.execute(statement)
                 db.execute(f"PRAGMA user_version = {number}")
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        return write_transaction(self._db, self._lock)
 
     def add(self, user_id: str, kind: str, text: str, list_name: str = "", due_at: float | None = None) -> int:
         with self.transaction() as db:
