@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-__all__ = ["find_number", "find_numbers", "relative_day", "to_number"]
+__all__ = ["EN_NUMBERS", "find_number", "find_numbers", "relative_day", "to_number"]
 
 _CN_NUM = r"[零〇一二两三四五六七八九十百千万亿点半]+"
 _NUMBER = re.compile(rf"-?\d+(?:\.\d+)?|{_CN_NUM}")
@@ -70,14 +70,14 @@ def relative_day(text: str, today: date) -> date | None:
         value = (
             to_number(match.group(1))
             if not match.group(1).isalpha() or not match.group(1).isascii()
-            else _EN_SMALL.get(match.group(1))
+            else EN_NUMBERS.get(match.group(1))
         )
         if value is not None:
             return today + timedelta(days=int(value))
     return None
 
 
-_EN_SMALL = {
+EN_NUMBERS = {
     "one": 1,
     "two": 2,
     "three": 3,
@@ -88,4 +88,13 @@ _EN_SMALL = {
     "eight": 8,
     "nine": 9,
     "ten": 10,
+    "fifteen": 15,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "forty-five": 45,
+    "sixty": 60,
+    "a": 1,
+    "an": 1,
 }
+"""English number words the skills understand ("in three days", "ten minutes", "an hour")."""

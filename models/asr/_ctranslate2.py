@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from simulagent.audio import resample
-from simulagent.errors import UserError
 from simulagent.models.asr._bundled import ModelFiles
 from simulagent.models.asr._types import (
     SAMPLE_RATE_HZ,
@@ -24,6 +23,7 @@ from simulagent.models.asr._types import (
     DecodeRequest,
     Hypothesis,
     Word,
+    whisper_tokenizer,
 )
 from simulagent.types import FloatArray
 
@@ -98,13 +98,7 @@ class CTranslate2Backend:
         return self._capabilities
 
     def _tokenizer(self, task: str, language: str) -> Any:
-        from faster_whisper.tokenizer import Tokenizer
-
-        if language not in self._capabilities.languages:
-            raise UserError(f"the model {self.name} does not know the language {language!r}")
-        if task == "translate" and not self._capabilities.translate_to_english:
-            raise UserError(f"the model {self.name} is English-only and cannot translate; use bundled:base")
-        return Tokenizer(self._model.hf_tokenizer, self._multilingual, task=task, language=language)
+        return whisper_tokenizer(self._model.hf_tokenizer, self._capabilities, self.name, task, language)
 
     def decode(self, samples: FloatArray, request: DecodeRequest) -> Hypothesis:
         """Greedy decode of up to 30 s of 16 kHz mono audio, shape (num_samples,)."""

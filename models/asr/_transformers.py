@@ -25,6 +25,7 @@ from simulagent.models.asr._types import (
     DecodeRequest,
     Hypothesis,
     Word,
+    whisper_tokenizer,
 )
 from simulagent.types import FloatArray
 
@@ -95,13 +96,7 @@ class TransformersBackend:
         return self._capabilities
 
     def _tokenizer(self, task: str, language: str) -> Any:
-        from faster_whisper.tokenizer import Tokenizer
-
-        if language not in self._capabilities.languages:
-            raise UserError(f"the model {self.name} does not know the language {language!r}")
-        if task == "translate" and not self._capabilities.translate_to_english:
-            raise UserError(f"the model {self.name} is English-only and cannot translate; use bundled:base")
-        return Tokenizer(self._hf_tokenizer, self._multilingual, task=task, language=language)
+        return whisper_tokenizer(self._hf_tokenizer, self._capabilities, self.name, task, language)
 
     def encode(self, samples: FloatArray) -> torch.Tensor:
         """Encoder outputs for up to 30 s of 16 kHz audio, shape (1, 1500, d_model)."""

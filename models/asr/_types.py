@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
+from simulagent.errors import UserError
 from simulagent.types import FloatArray
 
 __all__ = [
@@ -252,3 +253,16 @@ class SpeechBackend(Protocol):
     def transcribe(self, samples: FloatArray, sample_rate_hz: int, language: str = "en") -> str:
         """Transcribe audio of any length (long audio is decoded window by window)."""
         ...
+
+
+def whisper_tokenizer(
+    hf_tokenizer: Any, capabilities: BackendCapabilities, model_name: str, task: str, language: str
+) -> Any:
+    """faster-whisper's task tokenizer, after checking that the model knows `language` and can do `task`."""
+    from faster_whisper.tokenizer import Tokenizer
+
+    if language not in capabilities.languages:
+        raise UserError(f"the model {model_name} does not know the language {language!r}")
+    if task == "translate" and not capabilities.translate_to_english:
+        raise UserError(f"the model {model_name} is English-only and cannot translate; use bundled:base")
+    return Tokenizer(hf_tokenizer, capabilities.translate_to_english, task=task, language=language)

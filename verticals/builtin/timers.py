@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from simulagent.verticals.api import SlotSpec, Vertical, VerticalContext, VerticalError, VerticalResult
-from simulagent.verticals.slots import to_number
+from simulagent.verticals.slots import EN_NUMBERS, to_number
 
 __all__ = ["ALARM", "REMINDER", "TIMER"]
 
@@ -27,27 +27,7 @@ _UNITS_S = {
     "hour": 3600,
 }
 _CN = r"[零一二两三四五六七八九十百半]+"
-_EN_NUMBERS = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "fifteen": 15,
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "forty-five": 45,
-    "sixty": 60,
-    "a": 1,
-    "an": 1,
-}
-_EN = "|".join(sorted((re.escape(w) for w in _EN_NUMBERS), key=len, reverse=True))
+_EN = "|".join(sorted((re.escape(w) for w in EN_NUMBERS), key=len, reverse=True))
 
 
 def _duration_s(text: str) -> float | None:
@@ -55,7 +35,7 @@ def _duration_s(text: str) -> float | None:
     text = text.lower().replace("half an hour", "30 minutes").replace("一个半小时", "90分钟").replace("个半小时", "")
     pattern = rf"(\d+(?:\.\d+)?|{_CN}|\b(?:{_EN})\b)\s*(个小时|小时|分钟|分|秒|hours?|minutes?|mins?|seconds?|secs?)"
     for value, unit in re.findall(pattern, text.lower()):
-        number = float(_EN_NUMBERS[value]) if value in _EN_NUMBERS else to_number(value)
+        number = float(EN_NUMBERS[value]) if value in EN_NUMBERS else to_number(value)
         if number is None:
             continue
         key = next(k for k in _UNITS_S if unit.startswith(k) or k.startswith(unit))
