@@ -17,6 +17,7 @@ import asyncio
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,6 +31,7 @@ from simulagent.agent.events import (
     AudioOut,
     Event,
     ModeChanged,
+    ReminderDue,
     ToolCall,
     ToolResult,
     TranscriptFinal,
@@ -42,6 +44,7 @@ from simulagent.agent.turns import TurnOptions, TurnTaker, VadEvent
 from simulagent.config import Config, data_dir
 from simulagent.signals import ChatModel, Transcriber
 from simulagent.types import AudioChunk
+from simulagent.verticals.alerts import take_due_alerts
 from simulagent.verticals.api import VerticalContext
 from simulagent.verticals.registry import Registry, load_registry
 from simulagent.verticals.store import LocalStore
@@ -297,6 +300,30 @@ class Agent:
         snapshot = self.graph.get_state(self._config())
         return list(snapshot.values.get("messages", [])) if snapshot and snapshot.values else []
 
+    # --- due timers, alarms and reminders ----------------------------------------------------------------------
+
+    def check_due(self, lang: str | None = None) -> list[Event]:
+        """Announce the user's timers, alarms and reminders whose time has come (each once): a `ReminderDue` per
+        item, followed by its speech when the agent speaks. Call it periodically; `run` does, once a second."""
+        spoken_lang = "zh" if (lang or self.options.tts_lang) == "zh" else "en"
+        events: list[Event] = []
+        alerts = take_due_alerts(self.local_store, self._now(), self.options.time_zone, self.options.user_id)
+        for alert in alerts:
+            text = alert.spoken[spoken_lang]
+            events.append(ReminderDue(alert.kind, text, alert.text, alert.due_at.isoformat()))
+            if self.options.speak and self.tts is not None:
+                speaker = _Speaker(self.tts, spoken_lang)
+                speaker.push(text)
+                events.extend(speaker.finish())
+        return events
+
+    async def alerts(self, poll_s: float = 1.0) -> AsyncIterator[Event]:
+        """`check_due` every `poll_s` seconds, forever: for apps that keep the agent open without audio."""
+        while True:
+            for event in await asyncio.to_thread(self.check_due):
+                yield event
+            await asyncio.sleep(poll_s)
+
     # --- audio in ----------------------------------------------------------------------------------------------
 
     async def run(
@@ -316,7 +343,13 @@ class Agent:
         detect = vad or _energy_vad()
         taker = TurnTaker(TurnOptions())
         buffer: list[AudioChunk] = []
+        last_check_s = 0.0
         async for chunk in _aiter(chunks):
+            # Due alerts are checked by wall clock, at most once a second, between chunks.
+            if time.monotonic() - last_check_s >= 1.0:
+                last_check_s = time.monotonic()
+                for event in await asyncio.to_thread(self.check_due):
+                    yield event
             buffer.append(chunk)
             for vad_event in detect(chunk):
                 for action in taker.on_vad(vad_event, agent_speaking=False):

@@ -16,6 +16,7 @@ __all__ = [
     "AudioOut",
     "Event",
     "ModeChanged",
+    "ReminderDue",
     "ToolCall",
     "ToolResult",
     "TranscriptFinal",
@@ -108,6 +109,17 @@ class AudioOut(Event):
 class ModeChanged(Event):
     kind: ClassVar[str] = "mode.changed"
     mode: str
+
+
+@dataclass(frozen=True)
+class ReminderDue(Event):
+    """A timer, alarm or reminder whose time has come; `text` is what the agent says."""
+
+    kind: ClassVar[str] = "reminder.due"
+    item_kind: str
+    text: str
+    reminder: str = ""
+    due_at: str = ""
 
 
 @dataclass(frozen=True)

@@ -133,6 +133,9 @@ class VerticalsConfig:
     user_agent: str = "simulagent/0.1 (+https://github.com/simulagent/simulagent)"  # sent to web APIs
     time_zone: str = ""  # default IANA time zone; empty = the machine's
     home_city: str = ""  # used when a request names no place
+    calendar_file: str = ""  # the .ics file the agenda skill reads
+    base_urls: tuple[str, ...] = ()  # "provider=https://..." overrides of the web providers' base URLs
+    news_feeds: tuple[str, ...] = ()  # "topic=https://.../rss.xml" feeds for the news skill, added to the defaults
 
 
 @dataclass(frozen=True)

@@ -125,8 +125,9 @@ class ProviderError(VerticalError):
 
 @dataclass
 class VerticalContext:
-    """What a handler may use: the clock and place of the request, the user, an HTTP client factory, a local store,
-    a translator, and the skills' configuration. Tests build one with fixed `now` and fakes."""
+    """What a handler may use: the clock and place of the request, the user, an HTTP client, a local store, a
+    translator, and the skills' configuration (home city, calendar file, news feeds). Tests build one with fixed
+    `now` and fakes."""
 
     now: datetime
     lang: Lang = "en"
@@ -136,6 +137,8 @@ class VerticalContext:
     store: Any = None  # simulagent.verticals.store.LocalStore
     translator: Any = None  # simulagent.signals.ChatModel or None
     home_city: str = ""
+    calendar_file: str = ""
+    news_feeds: dict[str, str] = field(default_factory=dict)  # topic -> feed URL, beside the defaults
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

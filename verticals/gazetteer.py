@@ -3,9 +3,10 @@ resolve the places people most often ask about without a geocoding call."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
-__all__ = ["CITIES", "City", "find_city", "find_city_in"]
+__all__ = ["CITIES", "City", "distance_km", "find_city", "find_city_in", "nearest_city"]
 
 
 @dataclass(frozen=True)
@@ -86,3 +87,16 @@ def _word_at(text: str, at: int, length: int) -> bool:
     before = text[at - 1] if at > 0 else " "
     after = text[at + length] if at + length < len(text) else " "
     return not before.isalnum() and not after.isalnum()
+
+
+def distance_km(a: City, b: City) -> float:
+    """Great-circle distance (haversine, Earth radius 6371 km)."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (a.latitude, a.longitude, b.latitude, b.longitude))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(h))
+
+
+def nearest_city(latitude: float, longitude: float) -> tuple[City, float]:
+    """The gazetteer city closest to a point, and its distance in km."""
+    here = City("", "", latitude, longitude, "UTC", "")
+    return min(((c, distance_km(here, c)) for c in CITIES), key=lambda pair: pair[1])

@@ -93,7 +93,10 @@ EN_NUMBERS = {
     "thirty": 30,
     "forty": 40,
     "forty-five": 45,
+    "fifty": 50,
     "sixty": 60,
+    "hundred": 100,
+    "thousand": 1000,
     "a": 1,
     "an": 1,
 }

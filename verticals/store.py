@@ -92,5 +92,28 @@ class LocalStore:
         ).fetchall()
         return [(int(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
 
+    def take_due(self, now: float, user_id: str | None = None) -> list[tuple[int, str, str, str, float]]:
+        """The timers, alarms and reminders due by `now`, each returned once: (id, user_id, kind, text, due_at).
+
+        In one transaction, an item is marked done, or, when it repeats daily (its text ends in "daily"), moved to
+        its next time after `now`; so a crash never fires an alert twice or loses one.
+        """
+        query = (
+            "SELECT id, user_id, kind, text, due_at FROM items WHERE due_at IS NOT NULL AND due_at <= ? AND done = 0"
+        )
+        args: list[object] = [now]
+        if user_id is not None:
+            query += " AND user_id = ?"
+            args.append(user_id)
+        with self.transaction() as db:
+            rows = db.execute(query + " ORDER BY due_at", args).fetchall()
+            for item_id, _, _, text, due_at in rows:
+                if str(text).endswith("daily"):
+                    days = int((now - float(due_at)) // 86_400) + 1
+                    db.execute("UPDATE items SET due_at = ? WHERE id = ?", (float(due_at) + days * 86_400, item_id))
+                else:
+                    db.execute("UPDATE items SET done = 1 WHERE id = ?", (item_id,))
+        return [(int(r[0]), str(r[1]), str(r[2]), str(r[3]), float(r[4])) for r in rows]
+
     def close(self) -> None:
         self._db.close()

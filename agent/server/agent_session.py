@@ -24,9 +24,15 @@ _END = object()
 _SPEECH_RMS = 0.02
 
 
+async def _replay(events: list[Event]) -> AsyncIterator[Event]:
+    for event in events:
+        yield event
+
+
 class AgentSession:
-    def __init__(self, agent: Agent, hello: Hello, max_pending_events: int = 256) -> None:
+    def __init__(self, agent: Agent, hello: Hello, max_pending_events: int = 256, due_poll_s: float = 1.0) -> None:
         self.agent = agent
+        self.due_poll_s = due_poll_s
         self.hello = hello
         self._events: asyncio.Queue[object] = asyncio.Queue(max_pending_events)
         self._taker = TurnTaker()
@@ -82,13 +88,25 @@ class AgentSession:
     async def interrupt(self) -> None:
         self.agent.interrupt()
 
-    async def events(self) -> AsyncIterator[EventOut | AudioOut]:
+    async def _announce_due(self, poll_s: float) -> None:
+        """Timers, alarms and reminders that come due while the session is open are announced (not mid-answer)."""
         while True:
-            item = await self._events.get()
-            if item is _END:
-                return
-            assert isinstance(item, EventOut | AudioOut)
-            yield item
+            await asyncio.sleep(poll_s)
+            async with self._busy:
+                due = await asyncio.to_thread(self.agent.check_due)
+                await self._forward(_replay(due))
+
+    async def events(self) -> AsyncIterator[EventOut | AudioOut]:
+        poller = asyncio.create_task(self._announce_due(self.due_poll_s))
+        try:
+            while True:
+                item = await self._events.get()
+                if item is _END:
+                    return
+                assert isinstance(item, EventOut | AudioOut)
+                yield item
+        finally:
+            poller.cancel()
 
     async def close(self) -> None:
         await self._events.put(_END)

@@ -296,3 +296,31 @@ def test_french_speech_is_interpreted_into_english_text_and_audio(
     assert "national assembly" in text
     audio, rate = sf.read(str(out))
     assert audio.shape[0] / rate > 1.5
+
+
+def test_due_timers_alarms_and_reminders_are_announced_once(tmp_path: Path, weather_url: str) -> None:
+    from datetime import timedelta
+
+    from simulagent.agent.events import ReminderDue
+
+    agent = _agent(tmp_path, weather_url)
+    try:
+        agent.ask_sync("set a timer for 5 minutes")
+        store = agent.local_store
+        store.add("default", "reminder", "call mom", due_at=(NOW + timedelta(minutes=2)).timestamp())
+        store.add("default", "alarm", "alarm daily", due_at=(NOW + timedelta(minutes=4)).timestamp())
+        store.add("someone else", "reminder", "not mine", due_at=NOW.timestamp())
+        assert agent.check_due() == []
+        agent._now = lambda: NOW + timedelta(minutes=5, seconds=1)
+        events = agent.check_due()
+        assert [e.text for e in events if isinstance(e, ReminderDue)] == [
+            "Reminder: call mom.",
+            "It is 16:34: your alarm.",
+            "Your timer for 5 minutes is done.",
+        ]
+        assert agent.check_due() == []  # each fires once
+        agent._now = lambda: NOW + timedelta(days=1, minutes=5)
+        assert [e.item_kind for e in agent.check_due()] == ["alarm"]  # the daily alarm came back
+        assert [e.text for e in agent.check_due(lang="zh")] == []
+    finally:
+        agent.close()

@@ -215,3 +215,27 @@ def test_dialogue_session_runs_the_agent(tmp_path: Any) -> None:
     assert kinds[0] == "turn.start" and "tool.call" in kinds and "answer.done" in kinds
     done = next(e for e in events if e["event"] == "answer.done")
     assert done["text"] == "等于96。" and done["route"] == "vertical:calculator"
+
+
+def test_dialogue_session_announces_due_reminders(tmp_path: Any) -> None:
+    import time
+
+    from simulagent.agent.agent import Agent, AgentOptions
+    from simulagent.agent.router import Router
+    from simulagent.agent.server.agent_session import AgentSession
+    from simulagent.rag.embedders import HashingEmbedder
+    from simulagent.verticals.registry import load_registry
+
+    registry = load_registry(plugins=False)
+    router = Router(list(registry.skills.values()), embed=HashingEmbedder().embed, default_threshold=0.7)
+
+    def factory(hello: Any) -> AgentSession:
+        agent = Agent(registry, router, options=AgentOptions(), folder=tmp_path / "agent")
+        agent.local_store.add("default", "reminder", "stretch your legs", due_at=time.time() - 1)
+        return AgentSession(agent, hello, due_poll_s=0.05)
+
+    with TestClient(create_app(factory, ServerOptions())) as client, client.websocket_connect("/ws") as ws:
+        ws.send_text(json.dumps({"type": "hello", "mode": "dialogue"}))
+        assert ws.receive_json()["type"] == "ready"
+        event = ws.receive_json()
+    assert event["event"] == "reminder.due" and event["text"] == "Reminder: stretch your legs."

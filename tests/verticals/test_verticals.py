@@ -7,12 +7,14 @@ import dataclasses
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from importlib.metadata import EntryPoint
 from pathlib import Path
 
 import pytest
 
 from simulagent.cli import main
+from simulagent.signals import ChatMessage, GenerationOptions
 from simulagent.verticals.api import SlotSpec, Vertical, VerticalContext, detect_lang, run_vertical_sync
 from simulagent.verticals.builtin.math_units import capital_amount
 from simulagent.verticals.registry import BUILTIN, PLANNED_IDS, load_registry
@@ -218,3 +220,147 @@ def test_durations_and_alarm_times(ctx: VerticalContext) -> None:
     assert result.data["due"].startswith("2025-06-11T07:00")
     run_vertical_sync(reg.get("timer"), ctx, "set a timer for 5 minutes")
     assert [kind for _, _, kind, _ in ctx.store.due(NOW.timestamp() + 301)] == ["timer"]
+
+
+# One utterance per web skill, answered from the fixture server when it behaves.
+WEB_SKILLS = {
+    "weather": "what's the weather in Shanghai tomorrow",
+    "air_quality": "what's the air quality in Beijing",
+    "earthquake": "any earthquakes today",
+    "fx_rate": "convert 100 dollars to yuan",
+    "stock_quote": "what's Apple's stock price",
+    "crypto_price": "what's the price of bitcoin",
+    "encyclopedia": "who is Albert Einstein",
+    "dictionary_en": "define serendipity",
+    "translate": "translate good morning into Chinese",
+    "books": "who wrote Dune",
+    "radio": "play some jazz radio",
+    "news": "latest technology news",
+    "route_time": "how long to drive from Beijing to Tianjin",
+    "flight_track": "where is flight CA981 now",
+    "place_info": "where is Timbuktu",
+}
+
+
+@pytest.mark.parametrize("mode", ["500", "malformed", "html", "quota", "missing", "timeout"])
+def test_every_web_skill_answers_every_fault(ctx: VerticalContext, fixture_server: FixtureServer, mode: str) -> None:
+    reasons = {
+        "500": ("failed (HTTP 500)",),
+        "malformed": ("malformed",),
+        "html": ("a web page instead of data",),
+        "quota": ("limit exceeded", "quota"),
+        "missing": ("missing expected fields", "malformed", "cannot find", "nothing"),
+        "timeout": ("no answer within",),
+    }[mode]
+    reg = load_registry(plugins=False)
+    fixture_server.mode = mode
+    for skill_id, utterance in WEB_SKILLS.items():
+        result = run_vertical_sync(reg.get(skill_id), ctx, utterance)
+        assert result.text.startswith("Sorry, "), (skill_id, result.text)
+        assert result.data.get("error") == "provider", (skill_id, result.text)
+        assert any(reason in result.text for reason in reasons), (skill_id, result.text)
+    fixture_server.mode = "ok"
+    for skill_id, utterance in WEB_SKILLS.items():
+        assert "error" not in run_vertical_sync(reg.get(skill_id), ctx, utterance).data, skill_id
+
+
+def test_web_skills_give_right_answers(ctx: VerticalContext, fixture_server: FixtureServer) -> None:
+    reg = load_registry(plugins=False)
+    zh = dataclasses.replace(ctx, lang="zh")
+    fx = run_vertical_sync(reg.get("fx_rate"), zh, "100美元换多少人民币").data
+    assert (fx["from"], fx["to"], fx["amount"]) == ("USD", "CNY", 100) and fx["value"] == pytest.approx(719.3, 0.01)
+    swapped = run_vertical_sync(reg.get("fx_rate"), ctx, "how many Hong Kong dollars is 50 USD").data
+    assert (swapped["from"], swapped["to"], swapped["amount"]) == ("USD", "HKD", 50)
+    assert run_vertical_sync(reg.get("fx_rate"), zh, "1万韩元是多少钱").data["amount"] == 10000
+    quakes = run_vertical_sync(reg.get("earthquake"), ctx, "earthquakes above magnitude 6 today").data
+    assert quakes["count"] == 2 and quakes["quakes"][0]["magnitude"] >= 6
+    assert run_vertical_sync(reg.get("earthquake"), zh, "日本最近有没有地震").data["count"] == 1
+    assert any("summary/2.5_day.geojson" in path for path in fixture_server.requests)
+    assert run_vertical_sync(reg.get("stock_quote"), zh, "查一下600519的股价").data["symbol"] == "600519.SS"
+    assert "disambiguation" not in run_vertical_sync(reg.get("encyclopedia"), ctx, "who is Ada Lovelace").text
+    assert run_vertical_sync(reg.get("encyclopedia"), ctx, "what is Mercury disambiguation").data["ambiguous"]
+    missing = run_vertical_sync(reg.get("dictionary_en"), ctx, "define qwxz")
+    assert missing.data["error"] == "provider" and "nothing under that name" in missing.text
+    flight = run_vertical_sync(reg.get("flight_track"), zh, "国航981在哪里").data
+    assert flight["callsign"] == "CCA981" and flight["airborne"]
+    assert run_vertical_sync(reg.get("flight_track"), ctx, "where is JL61 now").data["airborne"] is False
+    assert not run_vertical_sync(reg.get("flight_track"), ctx, "where is flight KE999").data["airborne"]
+    route = run_vertical_sync(reg.get("route_time"), ctx, "how long to walk from Wuhan to Changsha").data
+    assert route["mode"] == "walking" and route["destination"] == "Changsha"
+    assert any("/route/v1/foot/114.3055,30.5928;112.97,28.19" in path for path in fixture_server.requests)
+    place = run_vertical_sync(reg.get("place_info"), ctx, "where is Timbuktu")
+    assert place.data["latitude"] == pytest.approx(28.19)
+    radio = run_vertical_sync(reg.get("radio"), zh, "收听中国之声").data
+    assert radio["stream_url"].startswith("http://")
+    assert any("name=%E4%B8%AD%E5%9B%BD%E4%B9%8B%E5%A3%B0" in path for path in fixture_server.requests)
+
+
+def test_news_feeds_are_configurable(ctx: VerticalContext, fixture_server: FixtureServer) -> None:
+    custom = dataclasses.replace(ctx, news_feeds={"astronomy": f"{fixture_server.url}/rss/astronomy.xml"})
+    result = run_vertical_sync(load_registry(plugins=False).get("news"), custom, "any astronomy news")
+    assert result.data["topic"] == "astronomy" and "about rss astronomy.xml" in result.data["headlines"][0]
+
+
+def test_translate_prefers_the_local_model(ctx: VerticalContext) -> None:
+    class FakeModel:
+        def __init__(self) -> None:
+            self.prompts: list[str] = []
+
+        def stream(self, messages: list[ChatMessage], options: GenerationOptions) -> Iterator[str]:
+            self.prompts.append(messages[-1].content)
+            yield from ("Bonjour", " !")
+
+    model = FakeModel()
+    local = dataclasses.replace(ctx, translator=model)
+    result = run_vertical_sync(load_registry(plugins=False).get("translate"), local, "translate hello into French")
+    assert result.data["translation"] == "Bonjour !" and result.source == "local language model"
+    assert "into French" in model.prompts[0] and model.prompts[0].endswith("hello")
+
+
+def test_agenda_reads_the_calendar(ctx: VerticalContext, tmp_path: Path) -> None:
+    agenda = load_registry(plugins=False).get("agenda")
+    tomorrow = run_vertical_sync(agenda, ctx, "my schedule for tomorrow").data["events"]
+    assert [e["summary"] for e in tomorrow] == ["Team stand-up", "Dentist"]
+    assert tomorrow[1]["start"].startswith("2025-06-11T14:00") and tomorrow[1]["location"] == "12 Main Street"
+    friday = run_vertical_sync(agenda, ctx, "anything on Friday").data["events"]
+    assert friday[0] == {
+        "start": "2025-06-13T00:00:00+08:00",
+        "all_day": True,
+        "summary": "Mum's birthday",
+        "location": "",
+    }
+    assert len(run_vertical_sync(agenda, ctx, "what meetings do I have this week").data["events"]) == 7
+    saturday = run_vertical_sync(agenda, ctx, "what's on my calendar on Saturday").text
+    assert saturday == "Nothing on your calendar on Saturday, June 14."
+    broken = tmp_path / "broken.ics"
+    broken.write_text("BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:garbage\n")
+    bad = run_vertical_sync(agenda, dataclasses.replace(ctx, calendar_file=str(broken)), "today's agenda")
+    assert bad.text == "The calendar file is not valid iCalendar."
+    none = run_vertical_sync(agenda, dataclasses.replace(ctx, calendar_file=""), "today's agenda")
+    assert "verticals.calendar_file" in none.text
+
+
+def test_poems_and_jokes_come_from_the_licensed_corpus(ctx: VerticalContext) -> None:
+    from simulagent.verticals.builtin.poem_joke import corpus
+
+    data = corpus()
+    assert "public domain" in data["licence"]
+    assert {j["origin"] for j in data["jokes"]} <= {"original", "traditional"}
+    skill = load_registry(plugins=False).get("poem_joke")
+    zh = dataclasses.replace(ctx, lang="zh")
+    assert "床前明月光" in run_vertical_sync(skill, zh, "背一下静夜思").text
+    assert run_vertical_sync(skill, ctx, "a poem by Du Fu please").data["author"] == "杜甫"
+    assert run_vertical_sync(skill, zh, "讲个笑话").data["kind"] == "joke"
+
+
+def test_bad_provider_settings_are_config_errors() -> None:
+    from simulagent.config import Config, VerticalsConfig
+    from simulagent.errors import UserError
+    from simulagent.verticals.context import make_context
+
+    config = Config(verticals=VerticalsConfig(base_urls=("osrm",)))
+    with pytest.raises(UserError, match=r"verticals\.base_urls"):
+        make_context(config)
+    good = Config(verticals=VerticalsConfig(base_urls=("osrm=http://127.0.0.1:5000",), news_feeds=("x=https://a/b",)))
+    ctx = make_context(good)
+    assert ctx.http.base("osrm") == "http://127.0.0.1:5000" and ctx.news_feeds == {"x": "https://a/b"}

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from datetime import date, datetime, time
@@ -11,7 +10,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from simulagent.verticals.api import MissingSlotError, SlotSpec, Vertical, VerticalContext, VerticalResult
-from simulagent.verticals.gazetteer import CITIES, City, find_city
+from simulagent.verticals.gazetteer import CITIES, City, distance_km, find_city
+from simulagent.verticals.geocode import locate
 from simulagent.verticals.slots import relative_day
 
 __all__ = ["PLACE_INFO", "SUN_MOON", "TIME_CONVERT"]
@@ -205,12 +205,6 @@ SUN_MOON = Vertical(
 )
 
 
-def _distance_km(a: City, b: City) -> float:
-    lat1, lon1, lat2, lon2 = map(math.radians, (a.latitude, a.longitude, b.latitude, b.longitude))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 2 * 6371.0 * math.asin(math.sqrt(h))
-
-
 def _place_slots(utterance: str, ctx: VerticalContext) -> dict[str, str]:
     cities = _cities_in(utterance)
     out: dict[str, str] = {}
@@ -218,16 +212,21 @@ def _place_slots(utterance: str, ctx: VerticalContext) -> dict[str, str]:
         out["city"] = cities[0].name_en
     if len(cities) > 1:
         out["other_city"] = cities[1].name_en
+    if not cities:
+        # A place the gazetteer lacks: take the name from the question and let the geocoder find it.
+        match = re.search(
+            r"where(?:'s| is)\s+(.+?)(?:\s+located)?[?.!]*$", utterance.strip(), re.IGNORECASE
+        ) or re.search(r"^(.+?)(?:在哪里|在哪儿|在哪|在什么位置)", utterance.strip())
+        if match:
+            out["city"] = match[1].strip()
     return out
 
 
 def _place_info(slots: Mapping[str, Any], ctx: VerticalContext) -> VerticalResult:
-    city = find_city(str(slots["city"]))
-    if city is None:
-        raise MissingSlotError(PLACE_INFO.slots[0])
-    other = find_city(str(slots.get("other_city", ""))) if slots.get("other_city") else None
+    city = locate(str(slots["city"]), ctx)
+    other = locate(str(slots["other_city"]), ctx) if slots.get("other_city") else None
     if other is not None:
-        km = _distance_km(city, other)
+        km = distance_km(city, other)
         text = ctx.say(
             f"{city.name_zh}到{other.name_zh}的直线距离约{km:,.0f}公里。",
             f"{city.name_en} and {other.name_en} are about {km:,.0f} km apart as the crow flies.",
@@ -249,8 +248,8 @@ PLACE_INFO = Vertical(
     id="place_info",
     name_zh="地点信息",
     name_en="Places",
-    description_zh="城市在哪里、两个城市相距多远（离线地名库）。",
-    description_en="Where a city is and how far apart two cities are (offline gazetteer).",
+    description_zh="地方在哪里、两地相距多远（离线地名库，必要时联网查询）。",
+    description_en="Where a place is and how far apart two places are (offline gazetteer, then web geocoding).",
     examples_zh=(
         "北京到上海多远",
         "伦敦在哪里",
