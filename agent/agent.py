@@ -14,6 +14,7 @@ history only the words already played.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import sqlite3
 import threading
@@ -22,7 +23,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from simulagent.agent.events import (
     AgentError,
@@ -56,6 +57,9 @@ _NAME = re.compile(r"(?:my name is|call me|我叫|我的名字是)\s*([\w\u4e00-
 _HOME = re.compile(r"(?:i live in|我住在)\s*([\w\u4e00-\u9fff' ]+)", re.I)
 
 
+log = logging.getLogger("simulagent.agent")
+
+
 @dataclass(frozen=True)
 class AgentOptions:
     """Attributes:
@@ -66,6 +70,9 @@ class AgentOptions:
     speak: synthesise answers (needs a TTS backend).
     tts_lang: language of the voice.
     listen_lang: language the user speaks (for the speech recogniser).
+    endpoint_silence_ms: silence that ends a user turn (audio in).
+    barge_in_min_speech_ms: shorter speech over the agent (fillers) does not interrupt it.
+    eager_transcribe_ms: silence after which the turn so far is transcribed speculatively (0 = wait for the end).
     """
 
     thread_id: str = "default"
@@ -75,6 +82,9 @@ class AgentOptions:
     speak: bool = False
     tts_lang: str = "en"
     listen_lang: str = "en"
+    endpoint_silence_ms: float = 600.0
+    barge_in_min_speech_ms: float = 300.0
+    eager_transcribe_ms: float = 200.0
 
 
 @dataclass
@@ -141,7 +151,11 @@ class Agent:
             list(registry.skills.values()), embed=embed, llm=llm, default_threshold=config.agent.router_threshold
         )
         http = HTTP(timeout_s=config.verticals.http_timeout_s, user_agent=config.verticals.user_agent)
-        opts = options or AgentOptions(time_zone=config.verticals.time_zone or "UTC")
+        opts = options or AgentOptions(
+            time_zone=config.verticals.time_zone or "UTC",
+            endpoint_silence_ms=config.agent.endpoint_silence_ms,
+            barge_in_min_speech_ms=config.agent.barge_in_min_speech_ms,
+        )
         return cls(registry, router, llm=llm, http=http, options=opts, **overrides)
 
     # --- facts -------------------------------------------------------------------------------------------------
@@ -335,14 +349,24 @@ class Agent:
 
         Args:
             chunks: the microphone or a file, chunk by chunk.
-            vad: chunk -> VAD events (silero through the speech core by default; scripted in tests).
+            vad: chunk -> VAD events (`silero_vad()` by default, the energy detector without the speech extra;
+                scripted in tests).
         """
         if self.transcriber is None:
             yield AgentError("no speech recogniser configured: install simulagent[speech]")
             return
-        detect = vad or _energy_vad()
-        taker = TurnTaker(TurnOptions())
+        detect = vad or default_vad()
+        taker = TurnTaker(
+            TurnOptions(
+                endpoint_silence_ms=self.options.endpoint_silence_ms,
+                barge_in_min_speech_ms=self.options.barge_in_min_speech_ms,
+            )
+        )
         buffer: list[AudioChunk] = []
+        # Speculative recognition: once the user has been silent for `eager_transcribe_ms`, the turn so far is
+        # transcribed while the endpointing silence runs on; if the turn then ends with no new speech, that text is
+        # used, which takes the recognition time off the voice-to-voice latency. New speech discards it.
+        eager: asyncio.Task[str] | None = None
         last_check_s = 0.0
         async for chunk in _aiter(chunks):
             # Due alerts are checked by wall clock, at most once a second, between chunks.
@@ -352,21 +376,33 @@ class Agent:
                     yield event
             buffer.append(chunk)
             for vad_event in detect(chunk):
-                for action in taker.on_vad(vad_event, agent_speaking=False):
-                    if action == "end_of_turn":
-                        async for event in self._answer_audio(buffer):
-                            yield event
-                        buffer = []
+                actions = taker.on_vad(vad_event, agent_speaking=False)
+                if vad_event.kind == "speech":
+                    eager = None
+                elif (
+                    eager is None
+                    and taker.started
+                    and 0 < self.options.eager_transcribe_ms <= taker.silence_ms
+                    and "end_of_turn" not in actions
+                ):
+                    eager = asyncio.create_task(self._transcribe(list(buffer)))
+                if "end_of_turn" in actions:
+                    text = await (eager if eager is not None else self._transcribe(buffer))
+                    async for event in self._answer_text(text):
+                        yield event
+                    buffer, eager = [], None
         if buffer and taker.in_speech:
-            async for event in self._answer_audio(buffer):
+            async for event in self._answer_text(await self._transcribe(buffer)):
                 yield event
 
-    async def _answer_audio(self, buffer: list[AudioChunk]) -> AsyncIterator[Event]:
+    async def _transcribe(self, buffer: list[AudioChunk]) -> str:
         import numpy as np
 
         assert self.transcriber is not None
         samples = np.concatenate([c.samples for c in buffer]) if buffer else np.zeros(0, dtype=np.float32)
-        text = await asyncio.to_thread(self.transcriber.transcribe, samples, 16_000, self.options.listen_lang)
+        return str(await asyncio.to_thread(self.transcriber.transcribe, samples, 16_000, self.options.listen_lang))
+
+    async def _answer_text(self, text: str) -> AsyncIterator[Event]:
         if not text.strip():
             return
         from simulagent.verticals.api import detect_lang
@@ -428,6 +464,40 @@ def _try_llm(config: Config) -> ChatModel | None:
         return make_chat_model(config.llm)
     except UserError:
         return None
+
+
+def silero_vad(threshold: float = 0.5) -> Callable[[AudioChunk], list[VadEvent]]:
+    """Silero VAD (its model ships in the silero-vad package) as chunk -> one `VadEvent` per 32 ms frame, with its
+    own stream state; chunks at other rates are resampled to 16 kHz."""
+    from simulagent.audio import resample
+    from simulagent.models.asr import SileroVad, VadStreamState
+
+    model = SileroVad.bundled()
+    state = VadStreamState()
+    frame_ms = 32.0
+    position_ms = [0.0]
+
+    def detect(chunk: AudioChunk) -> list[VadEvent]:
+        samples = resample(chunk.samples, chunk.sample_rate_hz, 16_000)
+        events = []
+        for probability in model.probabilities(samples, state):
+            kind: Literal["speech", "silence"] = "speech" if probability >= threshold else "silence"
+            events.append(VadEvent(kind, position_ms[0], frame_ms))
+            position_ms[0] += frame_ms
+        return events
+
+    return detect
+
+
+def default_vad() -> Callable[[AudioChunk], list[VadEvent]]:
+    """Silero when the speech extra is installed, else the energy detector (logged)."""
+    from simulagent.errors import UserError
+
+    try:
+        return silero_vad()
+    except (UserError, ImportError) as exc:
+        log.warning("silero-vad is unavailable (%s); end-of-turn falls back to an energy detector", exc)
+        return _energy_vad()
 
 
 def _energy_vad(threshold: float = 0.02) -> Callable[[AudioChunk], list[VadEvent]]:

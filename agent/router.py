@@ -2,7 +2,8 @@
 
 Three tiers, cheapest first:
 
-1. templates: system intents (switch mode, stop) and unambiguous commands, by pattern;
+1. templates: system intents (switch mode, stop), then the skills' trigger patterns (`Vertical.triggers`); one
+   matching skill takes the request at once, several are decided between by tier 2's similarity;
 2. embedding similarity of the utterance to every skill's example utterances (nearest examples, per-route
    thresholds, an explicit "none of these");
 3. the LLM, asked for a JSON choice, for what both miss (when an LLM is available).
@@ -91,6 +92,22 @@ class Router:
     margin: float = 0.0
     _matrix: np.ndarray | None = None
     _labels: list[str] = field(default_factory=list)
+    _triggers: list[tuple[str, re.Pattern[str]]] | None = None
+
+    def triggered(self, utterance: str) -> list[tuple[str, int]]:
+        """Tier 1: the skills whose trigger patterns match, with the length of their longest match, longest first."""
+        if self._triggers is None:
+            self._triggers = [
+                (s.id, re.compile("|".join(f"(?:{t})" for t in s.triggers), re.IGNORECASE))
+                for s in self.skills
+                if s.triggers
+            ]
+        found = []
+        for skill, pattern in self._triggers:
+            spans = [m.end() - m.start() for m in pattern.finditer(utterance)]
+            if spans:
+                found.append((skill, max(spans)))
+        return sorted(found, key=lambda item: item[1], reverse=True)
 
     def _index(self) -> tuple[np.ndarray, list[str]]:
         if self._matrix is None:
@@ -118,12 +135,22 @@ class Router:
         intent = system_intent(utterance)
         if intent is not None:
             return Route("system", intent, 1.0, 1)
+        candidates = self.triggered(utterance)
+        if len(candidates) == 1:
+            return Route("vertical", candidates[0][0], 1.0, 1)
         if self.embed is not None and self.skills:
             ranked = self.similarity(utterance)
+            if candidates:
+                # Several skills' triggers fire: the nearest examples decide among those skills only.
+                named = {skill for skill, _ in candidates}
+                skill, score = next((s, sc) for s, sc in ranked if s in named)
+                return Route("vertical", skill, score, 2)
             skill, score = ranked[0]
             runner_up = ranked[1][1] if len(ranked) > 1 else -1.0
             if score >= self.thresholds.get(skill, self.default_threshold) and score - runner_up >= self.margin:
                 return Route("vertical", skill, score, 2)
+        if candidates:  # no embedder: the longest trigger match wins
+            return Route("vertical", candidates[0][0], 0.5, 1)
         if self.llm is not None and self.skills:
             choice = self._ask_llm(utterance)
             if choice is not None:

@@ -25,10 +25,9 @@ def main() -> None:
     parser.add_argument("--embedder", default="hybrid")
     parser.add_argument("--threshold", type=float, default=0.5)
     parser.add_argument("--fit", action="store_true")
+    parser.add_argument("--data", type=Path, default=Path(__file__).parent / "data" / "routing_set.tsv")
     args = parser.parse_args()
-    rows = [
-        line.split("\t") for line in (Path(__file__).parent / "data" / "routing_set.tsv").read_text().splitlines()[1:]
-    ]
+    rows = [line.split("\t") for line in args.data.read_text(encoding="utf-8").splitlines()[1:] if line.strip()]
     registry = load_registry(plugins=False)
     examples = {e for v in registry.skills.values() for e in (*v.examples_zh, *v.examples_en)}
     assert not examples & {u for _, u in rows}, "the routing set must not reuse the skills' examples"

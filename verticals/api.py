@@ -168,6 +168,7 @@ class Vertical:
     extract: Extractor
     handler: Handler
     source: str = "local"
+    triggers: tuple[str, ...] = ()  # regexes (case-insensitive) of unambiguous requests: the router's tier 1
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?", self.id):
@@ -177,6 +178,11 @@ class Vertical:
                 raise ValueError(
                     f"vertical {self.id!r} needs at least 12 {lang} example utterances; has {len(examples)}"
                 )
+        for pattern in self.triggers:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"vertical {self.id!r} has a malformed trigger {pattern!r}: {exc}") from None
         names = [s.name for s in self.slots]
         if len(names) != len(set(names)):
             raise ValueError(f"vertical {self.id!r} declares a slot twice")

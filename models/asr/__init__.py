@@ -41,7 +41,7 @@ from simulagent.models.asr._types import (
     Task,
     Word,
 )
-from simulagent.models.asr._vad import SileroVad, VadOptions, WhisperVadState, WhisperVadSystem
+from simulagent.models.asr._vad import SileroVad, VadOptions, VadStreamState, WhisperVadState, WhisperVadSystem
 
 __all__ = [
     "BACKENDS",
@@ -66,6 +66,7 @@ __all__ = [
     "StreamingOptions",
     "Task",
     "VadOptions",
+    "VadStreamState",
     "WhisperStreamingState",
     "WhisperStreamingSystem",
     "WhisperVadState",

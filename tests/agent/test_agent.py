@@ -324,3 +324,41 @@ def test_due_timers_alarms_and_reminders_are_announced_once(tmp_path: Path, weat
         assert [e.text for e in agent.check_due(lang="zh")] == []
     finally:
         agent.close()
+
+
+def test_every_skill_example_routes_to_its_skill() -> None:
+    """Tier 1 must never send a skill's own example elsewhere (a too-broad trigger of another skill would)."""
+    registry = load_registry(plugins=False)
+    router = Router(list(registry.skills.values()), embed=HashingEmbedder().embed, default_threshold=0.5)
+    wrong = [
+        (skill.id, example, router.route(example).target)
+        for skill in registry.skills.values()
+        for example in (*skill.examples_zh, *skill.examples_en)
+        if router.route(example).target != skill.id
+    ]
+    assert wrong == []
+
+
+def test_triggers_are_tier_one_and_checked() -> None:
+    from simulagent.verticals.api import SlotSpec, Vertical
+
+    registry = load_registry(plugins=False)
+    router = Router(list(registry.skills.values()), embed=None)
+    route = router.route("please flip a coin for me")
+    assert (route.kind, route.target, route.tier) == ("vertical", "random", 1)
+    assert router.route("把这句话翻译成日语").target == "translate"
+    assert router.route("why is the sky blue").kind == "llm"
+    with pytest.raises(ValueError, match="malformed trigger"):
+        Vertical(
+            "bad",
+            "坏",
+            "Bad",
+            "坏",
+            "Bad",
+            ("一",) * 12,
+            ("a",) * 12,
+            (SlotSpec("x"),),
+            lambda u, c: {},
+            lambda s, c: None,  # type: ignore[arg-type,return-value]
+            triggers=("(unclosed",),
+        )

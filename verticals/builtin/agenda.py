@@ -159,6 +159,12 @@ AGENDA = Vertical(
         "check my calendar for tomorrow",
     ),
     slots=(SlotSpec("span", "choice", choices=("day", "week", "next")), SlotSpec("day", "date")),
+    triggers=(
+        "日程|日历|有什么安排|的安排|会议|开会|行程|有会",
+        r"calendar|schedule|agenda|meetings?\b|appointments?|what do i have (on|today|tomorrow|this)",
+        "有什么事|要做什么",
+        "what do i have|anything on (mon|tues|wednes|thurs|fri|satur|sun)day|what am i doing",
+    ),
     extract=_agenda_slots,
     handler=_agenda,
     source="local (.ics)",

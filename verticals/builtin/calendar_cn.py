@@ -81,6 +81,11 @@ LUNAR_CALENDAR = Vertical(
         "lunar calendar date please",
     ),
     slots=(SlotSpec("day", "date"),),
+    triggers=(
+        "农历|阴历|干支|黄历|宜忌|宜.{0,6}忌|今天宜|日子好|吉日|适合(搬家|结婚|出行|开业|动土)",
+        "lunar|chinese calendar|auspicious",
+        "almanac|sexagenary",
+    ),
     extract=_day_slots,
     handler=_lunar,
 )
@@ -185,6 +190,12 @@ SOLAR_TERM = Vertical(
         "when is grain buds",
     ),
     slots=(SlotSpec("term"),),
+    triggers=(
+        "节气|(立春|雨水|惊蛰|春分|谷雨|立夏|小满|芒种|夏至|小暑|大暑|立秋|处暑|白露|秋分|寒露|霜降|立冬|冬至|小寒|大寒|小雪节气|大雪节气)",
+        "solar term|solstice|equinox",
+        "start of (spring|summer|autumn|winter)|pure brightness|clear and bright|(major|minor) (cold|heat|snow)",
+        "white dew|cold dew|frost'?s descent|grain (buds|rain|in ear)|awakening of insects|limit of heat|rain water",
+    ),
     extract=_term_slots,
     handler=_solar_term,
 )
@@ -315,6 +326,12 @@ HOLIDAY = Vertical(
         "upcoming holiday in germany",
     ),
     slots=(SlotSpec("day", "date"), SlotSpec("country"), SlotSpec("query", "choice", choices=("next",))),
+    triggers=(
+        "放假|假期|调休|补班|上班吗|要上班|节假日|休息吗|放几天|法定假",
+        r"public holiday|bank holiday|day off|holidays?\b|national holiday|long weekend",
+        "工作日|节日|假日",
+        "do i (work|have to work)|working day|workday",
+    ),
     extract=_holiday_slots,
     handler=_holiday,
 )

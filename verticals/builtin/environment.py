@@ -111,6 +111,11 @@ AIR_QUALITY = Vertical(
         "PM2.5 level in Tianjin right now",
     ),
     slots=(SlotSpec("city", "city", required=True, question_zh="哪个城市？", question_en="Which city?"),),
+    triggers=(
+        r"空气|pm2\.?5|aqi|雾霾|污染|霾|pm10",
+        r"air quality|\bsmog\b|pollution|\baqi\b|pm2\.?5|pm10|polluted|haz(e|y)\b",
+        "the air (good|clean|bad|quality)|air clean",
+    ),
     extract=_city_slots,
     handler=_air_quality,
     source="web (Open-Meteo air quality)",
@@ -265,6 +270,11 @@ EARTHQUAKE = Vertical(
         SlotSpec("period", "choice", choices=("hour", "day", "week", "month")),
         SlotSpec("min_magnitude", "float"),
         SlotSpec("region", "text"),
+    ),
+    triggers=(
+        "地震|震级|余震|震中",
+        r"earthquakes?|quakes?\b|seismic|tremors?|magnitude",
+        "强震",
     ),
     extract=_quake_slots,
     handler=_earthquake,

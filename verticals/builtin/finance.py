@@ -148,6 +148,13 @@ FX_RATE = Vertical(
         SlotSpec("to_currency", "text"),
         SlotSpec("amount", "float"),
     ),
+    triggers=(
+        "汇率|兑换|换多少|能换|美元|欧元|日元|英镑|港币|港元|韩元|澳元|加元|泰铢|卢布|外汇|瑞士法郎|新加坡元",
+        "exchange rate|currency",
+        "convert .{0,20}(dollars?|euros?|yen|pounds?|yuan|rmb|francs?|won|baht|rupees?)",
+        r"(dollars?|euros?|yen|pounds?|yuan|rmb|usd|eur|cny|jpy|gbp|hkd)\b.{0,20}\b(to|in|into)\b",
+        "how many .{0,25}(dollars?|euros?|yen|pounds?|yuan|rupees?|won|baht|francs?)",
+    ),
     extract=_fx_slots,
     handler=_fx_rate,
     source="web (Frankfurter/ECB)",
@@ -269,6 +276,11 @@ STOCK_QUOTE = Vertical(
         "price of TSMC shares",
     ),
     slots=(SlotSpec("symbol", required=True, question_zh="哪只股票？", question_en="Which stock?"),),
+    triggers=(
+        "股价|股票|股市|一股|市值|大盘|收盘价|开盘",
+        r"\bstocks?\b|\bshares?\b|share price|ticker|nasdaq|dow jones|trading at|stock market|market cap",
+        "涨了|跌了|涨跌",
+    ),
     extract=_stock_slots,
     handler=_stock_quote,
     source="web (Yahoo Finance, best effort)",
@@ -397,6 +409,10 @@ CRYPTO_PRICE = Vertical(
     slots=(
         SlotSpec("coin", required=True, question_zh="哪种加密货币？", question_en="Which cryptocurrency?"),
         SlotSpec("currency"),
+    ),
+    triggers=(
+        "比特币|以太坊|以太币|狗狗币|莱特币|瑞波币|加密货币|数字货币|虚拟货币|币价|泰达币|艾达币",
+        r"bitcoin|ethereum|\bbtc\b|\beth\b|dogecoin|\bdoge\b|crypto|solana|\bxrp\b|litecoin|cardano|tether|usdt",
     ),
     extract=_crypto_slots,
     handler=_crypto_price,

@@ -115,6 +115,12 @@ ENCYCLOPEDIA = Vertical(
     slots=(
         SlotSpec("query", required=True, question_zh="想了解什么？", question_en="What would you like to know about?"),
     ),
+    triggers=(
+        "是谁|是什么人|介绍一下|百科|什么是|讲讲|说说.{2,12}(的历史|是什么)|是哪国人|生平",
+        "who (is|was|were)|tell me about|wikipedia|what do you know about|look up|biography",
+        "^[^，。？]{1,12}是什么[？?。]?$|说说",
+        r"^what (is|are) (a|an) \w|^what is [a-z]+( [a-z]+)?\??$",
+    ),
     extract=_encyclopedia_slots,
     handler=_encyclopedia,
     source="web (Wikipedia REST)",
@@ -205,6 +211,11 @@ DICTIONARY_EN = Vertical(
         "what does quixotic mean",
     ),
     slots=(SlotSpec("word", required=True, question_zh="查哪个单词？", question_en="Which word?"),),
+    triggers=(
+        r"[a-z]+\s*(是什么意思|什么意思|的意思|的释义|的定义|怎么解释)|单词",
+        r"\bdefine\b|definition|meaning of|what does .{1,30} mean|synonyms?|antonyms?|spell the word",
+        "the word [a-z]",
+    ),
     extract=_dictionary_slots,
     handler=_dictionary,
     source="web (Free Dictionary API)",
@@ -303,6 +314,11 @@ BOOKS = Vertical(
         "who wrote To Kill a Mockingbird",
     ),
     slots=(SlotSpec("title"), SlotSpec("author")),
+    triggers=(
+        "作者|谁写的|写过什么书|哪些书|小说|著作|出版|这本书|的书",
+        r"\bbooks?\b|\bnovels?\b|\bauthor\b|who wrote|written by|published",
+        "作品|有什么书|查一下书",
+    ),
     extract=_books_slots,
     handler=_books,
     source="web (Open Library)",

@@ -85,6 +85,10 @@ PINYIN = Vertical(
         "how do you read 单于",
     ),
     slots=(SlotSpec("text", required=True, question_zh="哪几个字？", question_en="Which characters?"),),
+    triggers=(
+        "拼音|读音|发音|多音字|[一-龥]\\s*[”\"']?\\s*(怎么读|怎么念|读什么|念什么)",
+        "pinyin|prono?unc.{0,30}[一-龥]|[一-龥].{0,30}prono?unc|how (do you|to) (say|read) [^a-z]*[一-龥]",
+    ),
     extract=_pinyin_slots,
     handler=_pinyin,
 )
@@ -147,6 +151,11 @@ ZH_CONVERT = Vertical(
     slots=(
         SlotSpec("text", required=True, question_zh="要转换哪些字？", question_en="Which text should I convert?"),
         SlotSpec("direction", "choice", choices=("s2t", "t2s")),
+    ),
+    triggers=(
+        "繁体|简体|繁體|簡體|繁简|简繁|正体",
+        "traditional chinese|simplified chinese|traditional characters|simplified characters",
+        "(to|in) (traditional|simplified)|(traditional|simplified) form",
     ),
     extract=_convert_slots,
     handler=_convert,

@@ -107,6 +107,14 @@ CALCULATOR = Vertical(
         "what is 45 plus 55",
     ),
     slots=(SlotSpec("expression", required=True, question_zh="你想算什么？", question_en="What should I calculate?"),),
+    triggers=(
+        r"\d\s*[加减乘除]|[加减乘除以]\s*\d|[零一二两三四五六七八九十百千万]\s*(加|减|乘以?|除以)\s*[零一二两三四五六七八九十百千万\d]|等于几|等于多少|平方根|开方",
+        "百分之.{1,6}是多少|算一下|计算一下",
+        r"\bplus\b|\bminus\b|\btimes\b|divided by|multiplied by|squared|square root|percent of",
+        r"\d\s*[-+*/x×÷]\s*\d|calculate|% of",
+        "减去|加上|乘上|乘以|除以",
+        "平方|立方|开根号|阶乘",
+    ),
     extract=_calc_slots,
     handler=_calculate,
 )
@@ -259,6 +267,11 @@ UNIT_CONVERT = Vertical(
         SlotSpec("from_unit", required=True, question_zh="从什么单位换算？", question_en="From which unit?"),
         SlotSpec("to_unit", required=True, question_zh="换算成什么单位？", question_en="Into which unit?"),
     ),
+    triggers=(
+        "公斤|千克|斤|公里|英里|亩|公顷|摄氏|华氏|英尺|英寸|厘米|毫米|磅|盎司|加仑|毫升|平方米|立方|克是多少|米是多少|两是多少",
+        r"\b(km|kilometers?|miles?|kg|kilos?|kilograms?|grams?|ounces?|lbs?|feet|foot|inch(es)?|cm|centimeters?|meters?|litres?|liters?|gallons?|fahrenheit|celsius|acres?|hectares?)\b",
+        "几两|几斤|多少斤|多少克|多少公斤|多少米|多少厘米|多少毫升|多少升",
+    ),
     extract=_unit_slots,
     handler=_convert,
 )
@@ -361,6 +374,13 @@ NUMBER_FORMAT = Vertical(
         "spell out 777",
     ),
     slots=(SlotSpec("value", "float", required=True, question_zh="哪个数字？", question_en="Which number?"),),
+    triggers=(
+        "大写|数字.{0,4}(怎么)?(读|写)|读法|写法|中文数字",
+        r"in words|spell out|written out|how do (you|i) (say|read|write) (the number )?\d|ordinal|roman numeral",
+        r"\d+\s*(怎么|如何)(读|念|写)",
+        r"\d[\d,]*.{0,12}(pronounced|read out|said aloud)|how (is|do you (say|read)) \d",
+        r"capital (numerals|chinese)|cheque|check amount|write out \d|read the number|in capital",
+    ),
     extract=_number_slots,
     handler=_number_format,
 )

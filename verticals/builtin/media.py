@@ -109,7 +109,7 @@ NEWS = Vertical(
     description_zh="按主题播报新闻标题（RSS/Atom 新闻源，可配置）。",
     description_en="Headlines by topic from RSS/Atom feeds (configurable).",
     examples_zh=(
-        "今天有什么新闻",
+        "今天都有哪些新闻",
         "播报一下国际新闻",
         "最新的科技新闻",
         "财经新闻有哪些",
@@ -137,6 +137,10 @@ NEWS = Vertical(
         "give me the news",
     ),
     slots=(SlotSpec("topic", "text"),),
+    triggers=(
+        "新闻|头条|要闻|资讯|热点|快讯",
+        r"\bnews\b|headlines?|what'?s happening|current events|breaking",
+    ),
     extract=_news_slots,
     handler=_news,
     source="web (RSS/Atom feeds)",
@@ -283,6 +287,13 @@ RADIO = Vertical(
         "play country music radio",
     ),
     slots=(SlotSpec("name"), SlotSpec("tag"), SlotSpec("country")),
+    triggers=(
+        "电台|广播|收音机|调频|fm",
+        r"\bradio\b|\bstation\b|tune in|\bfm\b",
+        "收听",
+        "listen to",
+        "我想听",
+    ),
     extract=_radio_slots,
     handler=_radio,
     source="web (Radio Browser)",

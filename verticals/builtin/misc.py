@@ -97,6 +97,14 @@ RANDOM = Vertical(
         SlotSpec("low", "int"),
         SlotSpec("high", "int"),
     ),
+    triggers=(
+        "骰子|硬币|随机|抽签|帮我选|选一个|掷|抓阄|正反面",
+        r"\bdice\b|\bdie\b|roll (a|the|two)|flip (a|the) coin|coin (toss|flip)|random",
+        "pick (one|a|between)|heads or tails|choose (one|between|for me)",
+        r"随便.{0,6}(数|选|挑)|给个.{0,8}数|随机数|\d+\s*到\s*\d+.{0,4}(的数|之间)",
+        "正面还是反面",
+        "toss a coin|(choose|pick) .{1,20} or ",
+    ),
     extract=_random_slots,
     handler=_pick_random,
 )
@@ -224,6 +232,14 @@ HEALTH_CALC = Vertical(
         SlotSpec("sex", "choice", choices=("male", "female")),
         SlotSpec("measure", "choice", choices=("bmi", "bmr", "water")),
     ),
+    triggers=(
+        "bmi|体重指数|基础代谢|bmr|卡路里|喝多少水|饮水量|体脂|标准体重|热量",
+        r"\bbmi\b|\bbmr\b|calorie|how much water|body mass|metabolic|ideal weight",
+        "超重|偏胖|偏瘦|太胖|太瘦|体重.{0,6}(正常|标准|超标)",
+        "overweight|underweight|healthy weight",
+        "身高|胖吗|瘦吗",
+        r"water intake|daily water|\d+\s*cm\b.{0,20}\d+\s*kg",
+    ),
     extract=_health_slots,
     handler=_health,
 )
@@ -326,6 +342,12 @@ ZODIAC = Vertical(
     slots=(
         SlotSpec("birthday", "date"),
         SlotSpec("year", "int", question_zh="你是哪一年出生的？", question_en="Which year were you born?"),
+    ),
+    triggers=(
+        "属什么|生肖|属相|星座|本命年|属[鼠牛虎兔龙蛇马羊猴鸡狗猪]",
+        "zodiac|star sign|year of the|astrological sign|what sign|horoscope",
+        "animal year|which animal|what animal|chinese zodiac",
+        r"属啥|\d{4}\s*年是什么年",
     ),
     extract=_zodiac_slots,
     handler=_zodiac,

@@ -112,6 +112,12 @@ TIME_CONVERT = Vertical(
         SlotSpec("to_city", "city"),
         SlotSpec("clock"),
     ),
+    triggers=(
+        r"时差|\d{1,2}\s*(点|:\d\d).{0,14}(是|等于|对应).{0,12}几点|(几点|什么时间).{0,20}(的时候|时)",
+        r"time difference|when it'?s \d|if it'?s \d",
+        r"\d\s*(am|pm|o'?clock).{0,30}(what time|in [a-z ]+ time)|convert .{0,30}\btime\b",
+        r"(\d{1,2}(:\d\d)?\s*(am|pm)?|noon|midnight)\s+(in\s+)?[a-z][a-z ]{1,20}\s+(time\s+)?(in|to)\s+[a-z]",
+    ),
     extract=_convert_slots,
     handler=_time_convert,
 )
@@ -200,6 +206,11 @@ SUN_MOON = Vertical(
         SlotSpec("city", "city", required=True, question_zh="哪个城市？", question_en="Which city?"),
         SlotSpec("day", "date"),
     ),
+    triggers=(
+        "日出|日落|太阳.{0,4}(升起|落山|出来)|月相|满月|新月|月亮|天黑|天亮|上弦月|下弦月",
+        "sunrise|sunset|sun (rise|set|go down|come up)|moon phase|full moon|new moon|phase of the moon",
+        "golden hour|get dark|the moon",
+    ),
     extract=_city_day_slots,
     handler=_sun_moon,
 )
@@ -281,6 +292,12 @@ PLACE_INFO = Vertical(
     slots=(
         SlotSpec("city", "city", required=True, question_zh="哪个地方？", question_en="Which place?"),
         SlotSpec("other_city", "city"),
+    ),
+    triggers=(
+        "在哪里|在哪儿|在哪个(国家|省|位置)|在什么(地方|位置)|经纬度|多远|距离|相距|直线距离|在哪",
+        "where is|where'?s|how far|distance (between|from|to)|coordinates|located|which country is",
+        "时区|多少公里",
+        "time zone|km from",
     ),
     extract=_place_slots,
     handler=_place_info,

@@ -113,6 +113,11 @@ POEM_JOKE = Vertical(
         "do you know any jokes",
     ),
     slots=(SlotSpec("kind", "choice", choices=("poem", "joke")), SlotSpec("title"), SlotSpec("author")),
+    triggers=(
+        "笑话|段子|诗|背一首|念一首|逗我|宋词|唐诗|好笑",
+        r"\bjokes?\b|\bpoem|poetry|recite|make me laugh|something funny|\bfunny\b|limerick|sonnet",
+        "背一下|怎么背|背诵",
+    ),
     extract=_poem_joke_slots,
     handler=_poem_joke,
     source="local corpus",

@@ -76,6 +76,12 @@ TIME_NOW = Vertical(
         "what is the time in Berlin",
     ),
     slots=(SlotSpec("city", "city"),),
+    triggers=(
+        "几点了|几点钟|现在几点|什么时间了|现在时间|当地时间|几点啦",
+        "what time is it|what'?s the time|current time|time is it|the time (now|right now)|local time",
+        "几点|什么时间|现在的时间|看一下时间|现在时间",
+        "tell me the time|time please|what time it is|what is the time",
+    ),
     extract=_extract_city,
     handler=_time_now,
 )
@@ -131,6 +137,13 @@ DATE_QUERY = Vertical(
         "is today Monday",
     ),
     slots=(SlotSpec("day", "date"),),
+    triggers=(
+        "星期几|周几|礼拜几|几号|几月几[号日]|哪一天|天[以之]?后是|是哪天",
+        "what day|what'?s the date|what date|day of the week|days? from (now|today)|what is the date|today'?s date",
+        "tell me the date|the date today|date today|today'?s date",
+        "今天的日期|日期",
+        "is today (monday|tuesday|wednesday|thursday|friday|saturday|sunday)",
+    ),
     extract=_date_slots,
     handler=_date_query,
 )
@@ -224,6 +237,12 @@ COUNTDOWN = Vertical(
             question_en="Which date should I count down to?",
         ),
         SlotSpec("name"),
+    ),
+    triggers=(
+        "还有几天|还有多少天|还剩几天|还剩多少天|倒数|距离.{1,12}(还有|多少天|几天)|离.{1,12}(还有|多少天|几天)",
+        "how many days (until|till|to|left|before)|days (until|till|left)|countdown to|how long (until|till|before)",
+        "还有多久|还要多久",
+        "how far away is|how many days",
     ),
     extract=_countdown_slots,
     handler=_countdown,

@@ -141,6 +141,12 @@ TRANSLATE = Vertical(
         SlotSpec("text", required=True, question_zh="要翻译什么？", question_en="What should I translate?"),
         SlotSpec("target", "choice", choices=tuple(LANGUAGES)),
     ),
+    triggers=(
+        "翻译|用.{1,6}[语文]怎么说|的(英文|英语|中文|日语|法语|德语|韩语|西班牙语|俄语)(是什么|怎么说)|[英法德日韩俄]语怎么说",
+        r"translat|how do (you|i) say .{1,40} in \w+",
+        "what'?s .{1,30} in (french|german|spanish|japanese|korean|chinese|italian|russian|english)",
+        r"in (french|german|spanish|japanese|korean|italian|russian)\b",
+    ),
     extract=_translate_slots,
     handler=_translate,
     source="models (+ web: MyMemory)",

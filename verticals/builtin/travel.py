@@ -143,6 +143,13 @@ ROUTE_TIME = Vertical(
         SlotSpec("destination", required=True, question_zh="去哪里？", question_en="Where to?"),
         SlotSpec("mode", "choice", choices=tuple(_MODES)),
     ),
+    triggers=(
+        "(到|去).{1,12}(要|需要|得)?(多久|多长时间|几个小时|几小时|多少时间)|(开车|驾车|自驾|步行|走路|骑车|坐车|打车).{0,14}(多久|多长时间|几个小时|几小时)|车程|路程",
+        "drive from|driving time|travel time|commute",
+        "how long .{0,40}(from .{1,30} to|to drive|to walk|to cycle|by car|by bike|on foot|drive)",
+        "walk from|cycle from|bike from",
+        "from .{1,30} to .{1,30}(by car|driving|on foot|drive|walk|cycle)|how far in time",
+    ),
     extract=_route_slots,
     handler=_route_time,
     source="web (geocoding + OSRM)",
@@ -306,6 +313,13 @@ FLIGHT_TRACK = Vertical(
         "where is JL61 now",
     ),
     slots=(SlotSpec("flight", required=True, question_zh="哪个航班？", question_en="Which flight?"),),
+    triggers=(
+        "航班|飞机|班机",
+        # A flight number is written in capitals ("CA981", "UA 857"); case-sensitive so "at 168" is not one.
+        r"(?-i:(?<![A-Za-z0-9])(?!PM\d)([A-Z]{2,3}|[A-Z]\d|\d[A-Z])\s?\d{2,4}(?![A-Za-z0-9]))",
+        r"\bflights?\b|\bplane\b|airborne|landed",
+        r"[国东南海川]航\s*\d{2,4}|航空\s*\d{2,4}",
+    ),
     extract=_flight_slots,
     handler=_flight_track,
     source="web (OpenSky Network)",

@@ -155,6 +155,12 @@ WEATHER = Vertical(
         SlotSpec("city", "city", required=True, question_zh="哪个城市？", question_en="Which city?"),
         SlotSpec("day", "date"),
     ),
+    triggers=(
+        "天气|气温|下雨|下雪|温度|多少度|冷不冷|热不热|刮风|带伞|晴天|阴天|降温|升温|雷阵雨|台风",
+        r"weather|forecast|\brain|\bsnow|temperature|how (hot|cold|warm)|sunny|umbrella|degrees outside|humid|windy",
+        "冷吗|热吗|冷不|热不",
+        "(hot|cold|warm) in|going to be (hot|cold|warm)",
+    ),
     extract=_weather_slots,
     handler=_weather,
     source="web (Open-Meteo)",
