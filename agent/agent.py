@@ -36,15 +36,17 @@ from simulagent.agent.events import (
     ToolCall,
     ToolResult,
     TranscriptFinal,
+    TranscriptPartial,
+    TranslationCommitted,
     TurnEnd,
     TurnStart,
 )
 from simulagent.agent.graph import AgentContext, TurnCancelledError, build_graph
-from simulagent.agent.router import Router
+from simulagent.agent.router import Router, system_intent
 from simulagent.agent.turns import TurnOptions, TurnTaker, VadEvent
 from simulagent.config import Config, data_dir
 from simulagent.signals import ChatModel, Transcriber
-from simulagent.types import AudioChunk
+from simulagent.types import AudioChunk, SpeechSegment, StreamingSystem, TextSegment
 from simulagent.verticals.alerts import take_due_alerts
 from simulagent.verticals.api import VerticalContext
 from simulagent.verticals.registry import Registry, load_registry
@@ -73,6 +75,8 @@ class AgentOptions:
     endpoint_silence_ms: silence that ends a user turn (audio in).
     barge_in_min_speech_ms: shorter speech over the agent (fillers) does not interrupt it.
     eager_transcribe_ms: silence after which the turn so far is transcribed speculatively (0 = wait for the end).
+    partial_every_ms: while the user speaks, a partial transcript of the turn so far this often (0 = none); one
+        recognition at a time, so a slow machine shows fewer partials rather than falling behind.
     """
 
     thread_id: str = "default"
@@ -85,6 +89,7 @@ class AgentOptions:
     endpoint_silence_ms: float = 600.0
     barge_in_min_speech_ms: float = 300.0
     eager_transcribe_ms: float = 200.0
+    partial_every_ms: float = 1000.0
 
 
 @dataclass
@@ -108,6 +113,7 @@ class Agent:
         folder: Path | None = None,
         http: HTTP | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        interpreter: Callable[[], StreamingSystem[Any]] | None = None,
     ) -> None:
         from langgraph.checkpoint.sqlite import SqliteSaver
         from langgraph.store.sqlite import SqliteStore
@@ -121,6 +127,7 @@ class Agent:
         self.transcriber = transcriber
         self.http = http or HTTP()
         self._now = now
+        self.interpreter = interpreter or self._default_interpreter
         self.folder = folder or data_dir() / "agent"
         self.folder.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.folder / "conversations.sqlite", check_same_thread=False)
@@ -144,9 +151,8 @@ class Agent:
             def embed(texts: list[str]) -> Any:
                 return rag_embed(texts, config.agent.router_embedder)
 
-        llm = overrides.pop("llm", None)
-        if llm is None and "llm" not in overrides:
-            llm = _try_llm(config)
+        # An explicit llm=None means "no LLM"; only a missing keyword loads the configured one.
+        llm = overrides.pop("llm") if "llm" in overrides else _try_llm(config)
         router = overrides.pop("router", None) or Router(
             list(registry.skills.values()), embed=embed, llm=llm, default_threshold=config.agent.router_threshold
         )
@@ -338,6 +344,26 @@ class Agent:
                 yield event
             await asyncio.sleep(poll_s)
 
+    # --- modes ------------------------------------------------------------------------------------------------
+
+    @property
+    def mode(self) -> str:
+        """ "dialogue" or "interpretation" (switched by voice, e.g. "start interpreting", or by `set_mode`)."""
+        snapshot = self.graph.get_state(self._config())
+        values = snapshot.values if snapshot and snapshot.values else {}
+        return str(values.get("mode") or "dialogue")
+
+    def set_mode(self, mode: str) -> None:
+        if mode not in ("dialogue", "interpretation"):
+            raise ValueError(f"mode must be 'dialogue' or 'interpretation'; got {mode!r}")
+        self.graph.update_state(self._config(), {"mode": mode})
+
+    def _default_interpreter(self) -> StreamingSystem[Any]:
+        """The speech core translating the user's language into English as it is spoken."""
+        from simulagent.models.asr import make_system
+
+        return make_system("fast", task="translate", source_lang=self.options.listen_lang, target_lang="en")
+
     # --- audio in ----------------------------------------------------------------------------------------------
 
     async def run(
@@ -367,6 +393,9 @@ class Agent:
         # transcribed while the endpointing silence runs on; if the turn then ends with no new speech, that text is
         # used, which takes the recognition time off the voice-to-voice latency. New speech discards it.
         eager: asyncio.Task[str] | None = None
+        interpreting: _Interpretation | None = None
+        partial: asyncio.Task[str] | None = None
+        partial_at_ms = 0.0
         last_check_s = 0.0
         async for chunk in _aiter(chunks):
             # Due alerts are checked by wall clock, at most once a second, between chunks.
@@ -374,7 +403,39 @@ class Agent:
                 last_check_s = time.monotonic()
                 for event in await asyncio.to_thread(self.check_due):
                     yield event
+            if self.mode == "interpretation":
+                if interpreting is None:
+                    interpreting = _Interpretation(self.interpreter(), self._speaker("en"))
+                    buffer, eager = [], None
+                for event in await asyncio.to_thread(interpreting.push, chunk):
+                    yield event
+                if interpreting.asked_to_stop:
+                    # "stop interpreting" was said (and translated): finish the stream, back to dialogue.
+                    for event in await asyncio.to_thread(interpreting.finish):
+                        yield event
+                    self.set_mode("dialogue")
+                    yield ModeChanged("dialogue")
+                    interpreting = None
+                continue
+            if interpreting is not None:  # the mode was switched by API while audio flowed
+                for event in await asyncio.to_thread(interpreting.finish):
+                    yield event
+                interpreting = None
             buffer.append(chunk)
+            if partial is not None and partial.done():
+                if not partial.cancelled() and partial.exception() is None and partial.result().strip():
+                    yield TranscriptPartial(partial.result().strip())
+                partial = None
+            if (
+                self.options.partial_every_ms > 0
+                and partial is None
+                and eager is None
+                and taker.started
+                and taker.in_speech
+                and chunk.start_ms - partial_at_ms >= self.options.partial_every_ms
+            ):
+                partial_at_ms = chunk.start_ms
+                partial = asyncio.create_task(self._transcribe(list(buffer)))
             for vad_event in detect(chunk):
                 actions = taker.on_vad(vad_event, agent_speaking=False)
                 if vad_event.kind == "speech":
@@ -387,13 +448,20 @@ class Agent:
                 ):
                     eager = asyncio.create_task(self._transcribe(list(buffer)))
                 if "end_of_turn" in actions:
+                    partial = None  # the final transcript supersedes it
                     text = await (eager if eager is not None else self._transcribe(buffer))
                     async for event in self._answer_text(text):
                         yield event
                     buffer, eager = [], None
-        if buffer and taker.in_speech:
+        if interpreting is not None:
+            for event in await asyncio.to_thread(interpreting.finish):
+                yield event
+        elif buffer and taker.in_speech:
             async for event in self._answer_text(await self._transcribe(buffer)):
                 yield event
+
+    def _speaker(self, lang: str) -> _Speaker | None:
+        return _Speaker(self.tts, lang) if self.options.speak and self.tts is not None else None
 
     async def _transcribe(self, buffer: list[AudioChunk]) -> str:
         import numpy as np
@@ -415,6 +483,53 @@ class Agent:
         self._db.close()
         self._store_db.close()
         self.local_store.close()
+
+
+class _Interpretation:
+    """One interpretation stream: audio chunks into the streaming translation system, committed text out as
+    `TranslationCommitted` events, voiced by streaming TTS when the agent speaks."""
+
+    def __init__(self, system: StreamingSystem[Any], speaker: _Speaker | None) -> None:
+        if system.spec.target_type != "text":
+            raise ValueError("the interpreter must output text (the agent voices it)")
+        self.system = system
+        self.state = system.new_state()
+        self.speaker = speaker
+        self.committed: list[str] = []
+        self.asked_to_stop = False
+        self.finished = False
+
+    def _drain(self) -> list[Event]:
+        events: list[Event] = []
+        while True:
+            out = self.system.pop(self.state)
+            if isinstance(out, TextSegment) and out.content:
+                self.committed.append(out.content)
+                events.append(TranslationCommitted(out.content, " ".join(self.committed)))
+                if self.speaker is not None:
+                    self.speaker.push(out.content + " ")
+                if system_intent(out.content) == "mode:dialogue":
+                    self.asked_to_stop = True
+            if out.finished:
+                self.finished = True
+            if out.is_empty or out.finished:
+                break
+        if self.speaker is not None:
+            events.extend(self.speaker.finish() if self.finished else self.speaker.ready())
+        return events
+
+    def push(self, chunk: AudioChunk) -> list[Event]:
+        self.system.push(chunk.to_segment(finished=False), self.state)
+        return self._drain()
+
+    def finish(self) -> list[Event]:
+        if self.finished:
+            return []
+        self.system.push(SpeechSegment.empty(16_000, finished=True), self.state)
+        events: list[Event] = []
+        while not self.finished:
+            events += self._drain()
+        return events
 
 
 class _Speaker:

@@ -1,4 +1,4 @@
-"""`simulagent chat` (text or a wav in; text, JSON events and a wav out) and `simulagent interpret`."""
+"""`simulagent chat`: text (typed, or `--say`) or a recording (`--listen`) in; text, JSON events and a wav out."""
 
 from __future__ import annotations
 
@@ -7,12 +7,21 @@ import asyncio
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from simulagent.config import Config
 
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--say", default=None, help="answer one utterance and exit")
+    parser.add_argument(
+        "--listen",
+        type=Path,
+        default=None,
+        metavar="AUDIO",
+        help="speak to the agent from a recording (wav, flac, ogg, mp3): every turn in it is answered",
+    )
+    parser.add_argument("--lang", default="en", help="the language spoken in --listen audio (e.g. en, zh, fr)")
     parser.add_argument("--json", action="store_true", help="print the typed events as JSON lines")
     parser.add_argument("--wav", type=Path, default=None, help="write the spoken answers to this wav file")
     parser.add_argument("--thread", default="default", help="conversation id (continues across runs)")
@@ -22,31 +31,67 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 def _chat(args: argparse.Namespace, config: Config) -> int:
     from simulagent.agent.agent import Agent, AgentOptions
-    from simulagent.agent.events import AnswerDone, AnswerToken, AudioOut, to_dict
+    from simulagent.agent.events import (
+        AnswerDone,
+        AnswerToken,
+        AudioOut,
+        ReminderDue,
+        TranscriptFinal,
+        TranslationCommitted,
+        to_dict,
+    )
 
     tts = None
     if args.wav is not None:
         from simulagent.models.tts.backends import make_tts_backend
 
         tts = make_tts_backend(config.tts.backend, "en", config.tts.voice)
-    options = AgentOptions(thread_id=args.thread, time_zone=config.verticals.time_zone or "UTC", speak=tts is not None)
-    overrides = {"llm": None} if args.no_llm else {}
+    options = AgentOptions(
+        thread_id=args.thread,
+        time_zone=config.verticals.time_zone or "UTC",
+        speak=tts is not None,
+        listen_lang=args.lang,
+        endpoint_silence_ms=config.agent.endpoint_silence_ms,
+        barge_in_min_speech_ms=config.agent.barge_in_min_speech_ms,
+    )
+    overrides: dict[str, Any] = {"llm": None} if args.no_llm else {}
+    if args.listen is not None:
+        from simulagent.audio import load_audio
+        from simulagent.models.asr import BackendOptions, load_backend
+
+        heard = load_audio(args.listen)  # a missing or unreadable file is a clear error before anything loads
+        overrides["transcriber"] = load_backend(BackendOptions(num_threads=config.models.num_threads))
     agent = Agent.from_config(config, options, tts=tts, **overrides)
     audio: list[AudioOut] = []
 
+    def show(event: Any) -> None:
+        if args.json:
+            print(json.dumps(to_dict(event), ensure_ascii=False, default=str), flush=True)
+        elif isinstance(event, TranscriptFinal):
+            print(f"> {event.text}", flush=True)
+        elif isinstance(event, TranslationCommitted):
+            print(event.text, end=" ", flush=True)
+        elif isinstance(event, AnswerToken):
+            print(event.text, end="", flush=True)
+        elif isinstance(event, AnswerDone | ReminderDue):
+            print(event.text if isinstance(event, ReminderDue) else "", flush=True)
+        if isinstance(event, AudioOut):
+            audio.append(event)
+
+    async def listen() -> None:
+        from simulagent.audio import chunk_samples
+
+        async for event in agent.run(chunk_samples(heard, 16_000, 100)):
+            show(event)
+
     async def turn(text: str) -> None:
         async for event in agent.ask_events(text):
-            if args.json:
-                print(json.dumps(to_dict(event), ensure_ascii=False, default=str), flush=True)
-            elif isinstance(event, AnswerToken):
-                print(event.text, end="", flush=True)
-            elif isinstance(event, AnswerDone):
-                print(flush=True)
-            if isinstance(event, AudioOut):
-                audio.append(event)
+            show(event)
 
     try:
-        if args.say is not None:
+        if args.listen is not None:
+            asyncio.run(listen())
+        elif args.say is not None:
             asyncio.run(turn(args.say))
         else:
             print("simulagent chat: type a message, an empty line or Ctrl-D ends.", file=sys.stderr)

@@ -362,3 +362,146 @@ def test_triggers_are_tier_one_and_checked() -> None:
             lambda s, c: None,  # type: ignore[arg-type,return-value]
             triggers=("(unclosed",),
         )
+
+
+class ScriptedInterpreter:
+    """Speech in, text out: commits the next scripted phrase for every chunk pushed, then finishes."""
+
+    def __init__(self, phrases: list[str]) -> None:
+        self.phrases = phrases
+
+    @property
+    def spec(self) -> Any:
+        from simulagent.types import SystemSpec
+
+        return SystemSpec("scripted", "speech", "text", "fr", "en")
+
+    def new_state(self) -> dict[str, Any]:
+        return {"pending": [], "next": 0, "finished": False}
+
+    def reset(self, state: dict[str, Any]) -> None:
+        state.update(self.new_state())
+
+    def push(self, segment: Any, state: dict[str, Any]) -> None:
+        if segment.samples.size and state["next"] < len(self.phrases):
+            state["pending"].append(self.phrases[state["next"]])
+            state["next"] += 1
+        state["finished"] = state["finished"] or segment.finished
+
+    def pop(self, state: dict[str, Any]) -> Any:
+        from simulagent.types import TextSegment
+
+        if state["pending"]:
+            return TextSegment(state["pending"].pop(0))
+        return TextSegment("", finished=state["finished"])
+
+
+def test_interpretation_mode_inside_the_agent_loop(tmp_path: Path, weather_url: str) -> None:
+    from simulagent.agent.events import ModeChanged, TranslationCommitted
+    from simulagent.types import AudioChunk
+
+    agent = _agent(tmp_path, weather_url)
+    agent.transcriber = type("T", (), {"transcribe": lambda self, *a: ""})()
+    agent.interpreter = lambda: ScriptedInterpreter(["Good evening", "to all of you", "stop interpreting"])
+    assert agent.ask_sync("start interpreting") == "Interpretation mode on."
+    assert agent.mode == "interpretation"
+    tone = (0.1 * np.sin(np.arange(1600) / 5)).astype(np.float32)
+    chunks = [AudioChunk(tone, 16_000, 100.0 * i) for i in range(5)]
+
+    async def run() -> list[Any]:
+        return [e async for e in agent.run(chunks, vad=lambda chunk: [VadEvent("silence", chunk.start_ms, 100.0)])]
+
+    events = asyncio.run(run())
+    commits = [e for e in events if isinstance(e, TranslationCommitted)]
+    assert [c.text for c in commits] == ["Good evening", "to all of you", "stop interpreting"]
+    assert commits[1].full_text == "Good evening to all of you"
+    assert [e.mode for e in events if isinstance(e, ModeChanged)] == ["dialogue"]
+    assert agent.mode == "dialogue"  # the spoken command switched back; later chunks went to the dialogue path
+    agent.close()
+
+
+@pytest.mark.slow
+def test_french_speech_is_interpreted_by_the_agent_loop(tmp_path: Path, weather_url: str) -> None:
+    pytest.importorskip("faster_whisper")
+    pytest.importorskip("espeakng_loader")
+    from simulagent.agent.events import TranslationCommitted
+    from simulagent.audio import chunk_samples, load_audio
+    from simulagent.models.tts.backends import EspeakBackend
+
+    clip = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "cvss-fr-en-sample"
+    clip = clip / "common_voice_fr_17767732.mp3"
+    if not clip.is_file():
+        pytest.skip(f"{clip} not found")
+    agent = _agent(tmp_path, weather_url, speak=True, listen_lang="fr")
+    agent.tts = EspeakBackend()
+    agent.transcriber = type("T", (), {"transcribe": lambda self, *a: ""})()
+    agent.set_mode("interpretation")
+    audio = load_audio(clip)
+
+    async def run() -> list[Any]:
+        return [e async for e in agent.run(chunk_samples(audio, 16_000, 500))]
+
+    events = asyncio.run(run())
+    english = " ".join(e.text for e in events if isinstance(e, TranslationCommitted)).lower()
+    assert "national assembly" in english
+    spoken = [e for e in events if isinstance(e, AudioOut)]
+    assert sum(e.samples.shape[0] for e in spoken) / spoken[0].sample_rate_hz > 1.0
+    agent.close()
+
+
+def test_partial_transcripts_while_the_user_speaks(tmp_path: Path, weather_url: str) -> None:
+    from simulagent.agent.events import TranscriptFinal, TranscriptPartial
+    from simulagent.types import AudioChunk
+
+    class Counting:
+        def transcribe(self, samples: np.ndarray, rate: int, lang: str) -> str:
+            return f"flip a coin {samples.size // 16_000}"
+
+    agent = _agent(tmp_path, weather_url)
+    agent.transcriber = Counting()
+    speech = [AudioChunk(np.full(1600, 0.1, dtype=np.float32), 16_000, 100.0 * i) for i in range(30)]
+    silence = [AudioChunk(np.zeros(1600, dtype=np.float32), 16_000, 3000.0 + 100.0 * i) for i in range(8)]
+
+    async def paced() -> Any:
+        for chunk in [*speech, *silence]:
+            await asyncio.sleep(0.005)  # lets the background recognitions finish, as real time would
+            yield chunk
+
+    def vad(chunk: AudioChunk) -> list[VadEvent]:
+        return [VadEvent("speech" if chunk.samples.any() else "silence", chunk.start_ms, 100.0)]
+
+    async def run() -> list[Any]:
+        return [e async for e in agent.run(paced(), vad=vad)]
+
+    events = asyncio.run(run())
+    partials = [e.text for e in events if isinstance(e, TranscriptPartial)]
+    assert len(partials) >= 2 and partials == sorted(partials)
+    final = next(e for e in events if isinstance(e, TranscriptFinal))
+    assert final.text.startswith("flip a coin") and events.index(final) > max(
+        i for i, e in enumerate(events) if isinstance(e, TranscriptPartial)
+    )
+    assert next(e for e in events if isinstance(e, AnswerDone)).route == "vertical:random"
+    agent.close()
+
+
+@pytest.mark.slow
+def test_chat_listens_to_a_recording(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("piper")
+    pytest.importorskip("faster_whisper")
+    from simulagent.audio import resample, save_wav
+    from simulagent.cli import main
+    from simulagent.models.tts.backends import PiperBackend
+
+    monkeypatch.setenv("SIMULAGENT_DATA_DIR", str(tmp_path / "data"))
+    voice = PiperBackend()
+    speech = np.concatenate(list(voice.synthesize("Please flip a coin for me.", "en")))
+    speech = resample(speech, voice.capabilities.sample_rate_hz, 16_000)
+    recording = tmp_path / "question.wav"
+    save_wav(recording, np.concatenate([np.zeros(4000, np.float32), speech, np.zeros(16_000, np.float32)]), 16_000)
+    assert main(["chat", "--listen", str(recording), "--no-llm", "--json"]) == 0
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert any(e["event"] == "transcript.final" and "coin" in e["text"].lower() for e in events)
+    assert any(e["event"] == "answer.done" and e["route"] == "vertical:random" for e in events)
+    assert main(["chat", "--listen", str(tmp_path / "missing.wav"), "--no-llm"]) == 2
