@@ -360,7 +360,7 @@ class Agent:
 
     def _default_interpreter(self) -> StreamingSystem[Any]:
         """The speech core translating the user's language into English as it is spoken."""
-        from simulagent.models.asr import make_system
+        from simulagent.presets import make_system
 
         return make_system("fast", task="translate", source_lang=self.options.listen_lang, target_lang="en")
 

@@ -173,7 +173,7 @@ def main() -> int:
     if not DATA.is_dir():
         print(f"shared data not found at {DATA}", file=sys.stderr)
         return 2
-    from simulagent.models.asr import make_system
+    from simulagent.presets import make_system
 
     overrides = {k: float(v) for k, v in (item.split("=", 1) for item in args.set)}
     clips = load_clips()

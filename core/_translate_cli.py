@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 _PRESETS = ("fast", "baseline", "vad", "alignatt")
 # Which kinds of policy (the registry's `signal`) the speech systems can feed: they re-decode and hand the policy
-# counts or hypotheses; "alignatt" here is the models' word-alignment variant (CTranslate2 gives no raw attention).
+# counts or hypotheses; AlignAtt reads the backend's word alignments (CTranslate2 gives no raw attention).
 _SPEECH_SIGNALS = ("counts", "hypotheses")
 _ALIGNATT_FRAMES = 4
 _SILENCE_PEAK = 1e-4
@@ -221,16 +221,16 @@ def _make_sinks(args: argparse.Namespace, settings: dict[str, Any], config: Conf
 
 
 def _make_policy(name: str, latency: float | None, config: Config) -> Any:
-    """The policy `name` with its latency knob, from the policies registry (AlignAtt from models, see above)."""
+    """The policy `name` with its latency knob, from the policies registry."""
     if latency is None and name == config.policy.name:
         latency = config.policy.latency
     if name == "alignatt":
-        from simulagent.models.asr import AlignAtt
+        from simulagent.policies import AlignAtt
 
         frames = _ALIGNATT_FRAMES if latency is None else latency
-        if frames < 0 or frames != int(frames):
-            raise UserError(f"--latency for alignatt is guard frames (20 ms each), an integer >= 0; got {frames}")
-        return AlignAtt(int(frames))
+        if frames < 1 or frames != int(frames):
+            raise UserError(f"--latency for alignatt is guard frames (20 ms each), an integer >= 1; got {frames}")
+        return AlignAtt(frame_threshold=int(frames))
     from simulagent.policies.registry import POLICIES, make_policy
 
     spec = POLICIES.get(name)
@@ -262,7 +262,7 @@ def _translate(args: argparse.Namespace, config: Config) -> int:
         raise UserError(f"{args.input}: the audio is silent, there is no speech to {task}")
 
     from simulagent.audio import SAMPLE_RATE_HZ, chunk_samples
-    from simulagent.models.asr import make_system
+    from simulagent.presets import make_system
     from simulagent.types import StreamingSystem, TextSegment
 
     system: StreamingSystem[Any] = make_system(

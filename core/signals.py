@@ -17,7 +17,9 @@ from simulagent.types import Action, FloatArray
 
 __all__ = [
     "AgreementPolicy",
+    "AlignmentPolicy",
     "AttentionPolicy",
+    "CTCPolicy",
     "ChatMessage",
     "ChatModel",
     "CountPolicy",
@@ -140,3 +142,21 @@ class AttentionPolicy(Protocol):
     """
 
     def num_to_commit(self, attention: FloatArray, source_finished: bool) -> int: ...
+
+
+@runtime_checkable
+class AlignmentPolicy(Protocol):
+    """AlignAtt on word alignments: how many leading words of a hypothesis are stable, from where each word is aligned
+    in the audio (the end time of its cross-attention peak, or the backend's word timestamp)."""
+
+    def stable(self, word_end_ms: Sequence[float], audio_end_ms: float, source_finished: bool) -> int: ...
+
+
+@runtime_checkable
+class CTCPolicy(Protocol[StateT]):
+    """StreamSpeech-style policies: decide from the collapsed (greedy, blank-free) output lengths of a streaming
+    encoder's source and target CTC heads. A `WriteAction`'s `content` says how many target tokens may be written."""
+
+    def new_state(self) -> StateT: ...
+
+    def decide(self, state: StateT, src_ctc_len: int, tgt_ctc_len: int, source_finished: bool) -> Action: ...

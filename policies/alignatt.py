@@ -9,6 +9,7 @@ larger f holds more tokens back.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,11 +21,17 @@ __all__ = ["AlignAtt"]
 
 @dataclass(frozen=True)
 class AlignAtt:
-    """Attributes:
-    frame_threshold: f, in encoder frames (Whisper: 20 ms each); f >= 1.
+    """Two forms of the same rule: `num_to_commit` reads cross-attention rows (the `AttentionPolicy` protocol);
+    `stable` reads each word's aligned end time, as backends with word timestamps from alignment heads give it (the
+    `AlignmentPolicy` protocol; the speech core's Whisper systems use this form).
+
+    Attributes:
+        frame_threshold: f, in encoder frames (Whisper: 20 ms each); f >= 1.
+        frame_ms: the length of one encoder frame.
     """
 
     frame_threshold: int = 4
+    frame_ms: float = 20.0
 
     def __post_init__(self) -> None:
         if self.frame_threshold < 1:
@@ -32,6 +39,16 @@ class AlignAtt:
 
     def new_state(self) -> None:
         return None
+
+    def stable(self, word_end_ms: Sequence[float], audio_end_ms: float, source_finished: bool) -> int:
+        """How many leading words end before the last f frames of the audio read (all once the source finished)."""
+        if source_finished:
+            return len(word_end_ms)
+        limit_ms = audio_end_ms - self.frame_threshold * self.frame_ms
+        count = 0
+        while count < len(word_end_ms) and word_end_ms[count] <= limit_ms:
+            count += 1
+        return count
 
     def num_to_commit(self, attention: FloatArray, source_finished: bool) -> int:
         """Args:

@@ -60,7 +60,7 @@ def _default_factory(config: Config) -> Callable[[Hello], ServerSession]:
             target = hello.target_lang or "en"
             with lock:
                 if (source, target) not in systems:
-                    from simulagent.models.asr import make_system
+                    from simulagent.presets import make_system
 
                     if source == target:
                         system = make_system("fast", task="transcribe", source_lang=source, target_lang=target)

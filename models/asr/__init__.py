@@ -2,17 +2,15 @@
 
 Importing this package is cheap: faster-whisper and CTranslate2 load when a backend is first built.
 
-Usage:
+Usage (the policy comes from simulagent.policies; `simulagent.presets.make_system` picks each preset's default):
     from simulagent.models.asr import make_system
-    system = make_system("fast", task="translate", source_lang="fr")   # a StreamingSystem, speech -> English
+    from simulagent.policies import LocalAgreement
+    system = make_system("fast", task="translate", source_lang="fr", policy=LocalAgreement(2))  # speech -> English
 """
 
 from simulagent.models.asr._agreement import (
     AgreementPolicy,
-    AlignAtt,
     AlignmentPolicy,
-    LocalAgreement,
-    LocalAgreementState,
 )
 from simulagent.models.asr._bundled import BUNDLED_MODELS, BundledModel, ModelFiles, load_bundled, load_model_files
 from simulagent.models.asr._registry import BACKENDS, BackendOptions, load_backend
@@ -24,12 +22,7 @@ from simulagent.models.asr._streaming import (
 )
 from simulagent.models.asr._systems import (
     PRESETS,
-    SYSTEM_FACTORIES,
-    make_alignatt,
-    make_baseline,
-    make_fast,
     make_system,
-    make_vad,
 )
 from simulagent.models.asr._types import (
     SAMPLE_RATE_HZ,
@@ -48,18 +41,14 @@ __all__ = [
     "BUNDLED_MODELS",
     "PRESETS",
     "SAMPLE_RATE_HZ",
-    "SYSTEM_FACTORIES",
     "WHISPER_LANGUAGES",
     "AgreementPolicy",
-    "AlignAtt",
     "AlignmentPolicy",
     "BackendCapabilities",
     "BackendOptions",
     "BundledModel",
     "DecodeRequest",
     "Hypothesis",
-    "LocalAgreement",
-    "LocalAgreementState",
     "ModelFiles",
     "SileroVad",
     "SpeechBackend",
@@ -76,9 +65,5 @@ __all__ = [
     "load_backend",
     "load_bundled",
     "load_model_files",
-    "make_alignatt",
-    "make_baseline",
-    "make_fast",
     "make_system",
-    "make_vad",
 ]

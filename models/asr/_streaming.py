@@ -22,7 +22,7 @@ import numpy as np
 
 from simulagent.audio import resample
 from simulagent.errors import UserError
-from simulagent.models.asr._agreement import AgreementPolicy, AlignmentPolicy, LocalAgreement, normalize_word
+from simulagent.models.asr._agreement import AgreementPolicy, AlignmentPolicy, normalize_word
 from simulagent.models.asr._types import SAMPLE_RATE_HZ, DecodeRequest, SpeechBackend, Task, Word
 from simulagent.signals import CountPolicy
 from simulagent.types import FloatArray, Segment, SpeechSegment, SystemSpec, TextSegment, WriteAction
@@ -128,8 +128,8 @@ class WhisperStreamingSystem:
     Args:
         backend: a `SpeechBackend` whose capabilities include forced prefixes and word timestamps.
         options: the streaming options.
-        policy: an `AgreementPolicy`, a `simulagent.signals.CountPolicy` or an `AlignmentPolicy` (AlignAtt);
-            LocalAgreement-2 by default.
+        policy: an `AgreementPolicy` (LocalAgreement), a `simulagent.signals.CountPolicy` (wait-k) or an
+            `AlignmentPolicy` (AlignAtt), from `simulagent.policies`; `simulagent.presets` picks the default.
         name: the system's name in logs and plots.
     """
 
@@ -137,7 +137,7 @@ class WhisperStreamingSystem:
         self,
         backend: SpeechBackend,
         options: StreamingOptions,
-        policy: AgreementPolicy[Any] | CountPolicy[Any] | AlignmentPolicy | None = None,
+        policy: AgreementPolicy[Any] | CountPolicy[Any] | AlignmentPolicy,
         name: str = "whisper-la2",
     ):
         caps = backend.capabilities
@@ -150,7 +150,7 @@ class WhisperStreamingSystem:
         check_language_pair(options.task, options.source_lang, options.target_lang, caps.languages)
         self._backend = backend
         self._options = options
-        chosen = policy if policy is not None else LocalAgreement(2)
+        chosen = policy
         # The strategy is chosen once here, so an update reads the same for both kinds of policy.
         self._new_policy_state: Callable[[], Any] = lambda: None
         if isinstance(chosen, AgreementPolicy):

@@ -13,12 +13,12 @@ from simulagent.audio import chunk_samples
 from simulagent.errors import UserError
 from simulagent.models.asr import (
     PRESETS,
-    AlignAtt,
     SpeechBackend,
     StreamingOptions,
     WhisperStreamingState,
     WhisperStreamingSystem,
 )
+from simulagent.policies import AlignAtt, LocalAgreement
 from simulagent.signals import CountPolicy
 from simulagent.types import FloatArray, ReadAction, SpeechSegment, StreamingSystem, TextSegment, WriteAction
 
@@ -64,7 +64,7 @@ def text_of(outputs: list[TextSegment]) -> str:
 
 def scripted_system(backend: SpeechBackend, **overrides: Any) -> WhisperStreamingSystem:
     options = StreamingOptions(task="transcribe", source_lang="en", target_lang="en", **overrides)
-    return WhisperStreamingSystem(backend, options)
+    return WhisperStreamingSystem(backend, options, LocalAgreement(2))
 
 
 def test_is_a_streaming_system(scripted_backend: ScriptedBackend) -> None:
@@ -144,7 +144,9 @@ def test_unsupported_language_pairs_are_user_errors(
     scripted_backend: ScriptedBackend, task: Any, source: str, target: str, message: str
 ) -> None:
     with pytest.raises(UserError, match=message):
-        WhisperStreamingSystem(scripted_backend, StreamingOptions(task=task, source_lang=source, target_lang=target))
+        WhisperStreamingSystem(
+            scripted_backend, StreamingOptions(task=task, source_lang=source, target_lang=target), LocalAgreement(2)
+        )
 
 
 def test_options_are_checked() -> None:
@@ -161,7 +163,7 @@ def test_presets_transcribe_english_with_tiny_en(
 ) -> None:
     audio, transcript = english_example
     options = dataclasses.replace(PRESETS[preset], task="transcribe", source_lang="en", target_lang="en")
-    system = WhisperStreamingSystem(tiny_backend, options)
+    system = WhisperStreamingSystem(tiny_backend, options, LocalAgreement(2))
     outputs = run(system, audio, 500.0)
     assert word_error_rate(transcript, text_of(outputs)) < 0.35
     assert len([o for o in outputs if o.content]) >= 2
@@ -214,15 +216,15 @@ def test_a_policy_of_no_known_kind_is_refused(scripted_backend: ScriptedBackend)
 def test_alignatt_commits_words_aligned_clear_of_the_newest_audio(scripted_backend: ScriptedBackend) -> None:
     audio = scripted_audio(12)
     options = StreamingOptions(task="transcribe", source_lang="en", target_lang="en", step_ms=500.0)
-    system = WhisperStreamingSystem(scripted_backend, options, policy=AlignAtt(frames=5))
+    system = WhisperStreamingSystem(scripted_backend, options, policy=AlignAtt(frame_threshold=5))
     streaming = run(system, audio, 250.0)
     assert text_of(streaming) == " ".join(script_word(i) for i in range(12))
     assert "?" not in text_of(streaming)  # a word cut by the buffer's end is never committed
     assert len(streaming) >= 6
     assert text_of(run(system, audio, chunk_ms=len(audio) / 16)) == text_of(streaming)
-    assert AlignAtt(frames=2).stable([100.0, 900.0, 990.0], audio_end_ms=1000.0, source_finished=False) == 2
-    with pytest.raises(ValueError, match="frames"):
-        AlignAtt(frames=-1)
+    assert AlignAtt(frame_threshold=2).stable([100.0, 900.0, 990.0], audio_end_ms=1000.0, source_finished=False) == 2
+    with pytest.raises(ValueError, match="frame_threshold"):
+        AlignAtt(frame_threshold=-1)
 
 
 @pytest.mark.slow
@@ -238,9 +240,9 @@ def test_the_transformers_backend_streams_with_alignatt(english_example: tuple[F
         pytest.skip(f"bundled tiny.en unavailable: {exc}")
     audio, transcript = english_example
     options = StreamingOptions(task="transcribe", source_lang="en", target_lang="en", step_ms=2000.0)
-    system = WhisperStreamingSystem(backend, options, policy=AlignAtt(frames=4))
+    system = WhisperStreamingSystem(backend, options, policy=AlignAtt(frame_threshold=4))
     outputs = run(system, audio, 1000.0)
     assert word_error_rate(transcript, text_of(outputs)) < 0.35
     assert len([o for o in outputs if o.content]) >= 2
     with pytest.raises(ValueError, match="short window"):
-        WhisperStreamingSystem(backend, dataclasses.replace(options, encoder_context="audio"))
+        WhisperStreamingSystem(backend, dataclasses.replace(options, encoder_context="audio"), LocalAgreement(2))

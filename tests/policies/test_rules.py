@@ -137,3 +137,13 @@ def test_ctc_rule_scripted_stream() -> None:
     assert isinstance(action, WriteAction) and action.content == "2"
     final = rule.decide(state, 5, 7, True)
     assert isinstance(final, WriteAction) and final.content == "3" and final.finished
+
+
+def test_policies_satisfy_the_signal_protocols() -> None:
+    from simulagent.policies import AlignAtt, CTCRule, LocalAgreement, WaitK
+    from simulagent.signals import AgreementPolicy, AlignmentPolicy, AttentionPolicy, CountPolicy, CTCPolicy
+
+    assert isinstance(CTCRule(), CTCPolicy)
+    assert isinstance(AlignAtt(), AttentionPolicy) and isinstance(AlignAtt(), AlignmentPolicy)
+    assert isinstance(LocalAgreement(), AgreementPolicy)
+    assert isinstance(WaitK(3), CountPolicy)

@@ -1,0 +1,70 @@
+"""Ready-made streaming speech systems, composed: the speech core's Whisper presets (`simulagent.models.asr`) with
+the READ/WRITE policies of `simulagent.policies`. The areas do not import one another; this module is where they
+meet, for the CLI, the agent, the server and eval's runner (entry points `simulagent.systems`).
+
+- "fast" and "baseline": LocalAgreement-2 (whisper_streaming's policy);
+- "alignatt": AlignAtt on the backend's word alignments, 4 frames (80 ms);
+- "vad": Silero VAD segmentation, each segment decoded once (no policy).
+
+Usage:
+    from simulagent.presets import make_system
+    system = make_system("fast", task="translate", source_lang="fr")   # speech -> English text
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from simulagent.types import StreamingSystem
+
+__all__ = ["PRESET_NAMES", "SYSTEM_FACTORIES", "make_alignatt", "make_baseline", "make_fast", "make_system", "make_vad"]
+
+PRESET_NAMES = ("fast", "baseline", "vad", "alignatt")
+
+
+def default_policy(preset: str) -> Any:
+    """Each preset's policy: AlignAtt(4) for "alignatt", none for "vad", LocalAgreement-2 otherwise."""
+    from simulagent.policies import AlignAtt, LocalAgreement
+
+    if preset == "vad":
+        return None
+    return AlignAtt(frame_threshold=4) if preset == "alignatt" else LocalAgreement(2)
+
+
+def make_system(preset: str = "fast", policy: Any = None, **kwargs: Any) -> StreamingSystem[Any]:
+    """`simulagent.models.asr.make_system` with the preset's default policy when none is given."""
+    from simulagent.models.asr import make_system as make_whisper_system
+
+    if preset not in PRESET_NAMES:
+        raise ValueError(f"unknown preset {preset!r}; known: {', '.join(PRESET_NAMES)}")
+    return make_whisper_system(preset, policy=policy if policy is not None else default_policy(preset), **kwargs)
+
+
+def make_baseline(**kwargs: Any) -> StreamingSystem[Any]:
+    """LocalAgreement-2 configured as whisper_streaming configures it."""
+    return make_system("baseline", **kwargs)
+
+
+def make_fast(**kwargs: Any) -> StreamingSystem[Any]:
+    """LocalAgreement-2 with the short encoder window, aggressive trimming and the adaptive step."""
+    return make_system("fast", **kwargs)
+
+
+def make_vad(**kwargs: Any) -> StreamingSystem[Any]:
+    """Silero VAD segmentation, each segment decoded once with the short encoder window."""
+    return make_system("vad", **kwargs)
+
+
+def make_alignatt(**kwargs: Any) -> StreamingSystem[Any]:
+    """The fast preset gated by AlignAtt on the backend's attention-based word alignment."""
+    return make_system("alignatt", **kwargs)
+
+
+SYSTEM_FACTORIES: dict[str, Callable[..., StreamingSystem[Any]]] = {
+    "whisper-la2-baseline": make_baseline,
+    "whisper-la2-fast": make_fast,
+    "whisper-vad": make_vad,
+    "whisper-alignatt": make_alignatt,
+}
