@@ -23,8 +23,10 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, TextIO
 from simulagent.errors import UserError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from simulagent.config import Config
-    from simulagent.types import FloatArray
+    from simulagent.types import AudioChunk, FloatArray
 
 _PRESETS = ("fast", "baseline", "vad", "alignatt")
 # Which kinds of policy (the registry's `signal`) the speech systems can feed: they re-decode and hand the policy
@@ -35,7 +37,14 @@ _SILENCE_PEAK = 1e-4
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("input", metavar="FILE|-", help="audio file (wav, flac, ogg, mp3) or - for stdin")
+    parser.add_argument(
+        "input",
+        metavar="FILE|-|mic",
+        help="audio file (wav, flac, ogg, mp3), - for stdin, or mic for the microphone (Ctrl-C ends)",
+    )
+    parser.add_argument(
+        "--seconds", type=float, default=0.0, help="with mic: stop after this many seconds (default: Ctrl-C)"
+    )
     parser.add_argument("--from", dest="source_lang", default="en", metavar="LANG", help="spoken language (en)")
     parser.add_argument("--to", dest="target_lang", default="", metavar="LANG", help="output language (en)")
     parser.add_argument(
@@ -182,6 +191,52 @@ class _SpeechSink:
         print(f"wrote {self._path} ({len(self._pieces)} speech chunks, {self._end_ms / 1000:.1f} s)", file=sys.stderr)
 
 
+def _microphone(chunk_ms: float, seconds: float) -> Iterator[tuple[AudioChunk, bool]]:
+    """Live 16 kHz chunks from the default input device, until Ctrl-C or `seconds`; the last one is flagged.
+
+    Needs the `sounddevice` package (`pip install 'simulagent[mic]'`) and the PortAudio library it binds; checked
+    here, before any model loads.
+    """
+    try:
+        import sounddevice
+    except (ImportError, OSError) as exc:  # OSError: the PortAudio library itself is missing
+        raise UserError(
+            f"no microphone access ({exc}): pip install 'simulagent[mic]' and the PortAudio library "
+            "(Debian: libportaudio2), or pass an audio file"
+        ) from None
+    return _capture(sounddevice, chunk_ms, seconds)
+
+
+def _capture(sounddevice: Any, chunk_ms: float, seconds: float) -> Iterator[tuple[AudioChunk, bool]]:
+    import numpy as np
+
+    from simulagent.audio import SAMPLE_RATE_HZ
+    from simulagent.types import AudioChunk
+
+    block = int(SAMPLE_RATE_HZ * chunk_ms / 1000)
+    position_ms = 0.0
+    print("listening: Ctrl-C ends", file=sys.stderr)
+    try:
+        stream = sounddevice.InputStream(samplerate=SAMPLE_RATE_HZ, channels=1, dtype="float32", blocksize=block)
+    except Exception as exc:  # PortAudio reports a missing or busy device with its own error types
+        raise UserError(f"cannot open the microphone: {exc}") from None
+    with stream:
+        while True:
+            try:
+                data, _overflowed = stream.read(block)
+            except KeyboardInterrupt:
+                break
+            samples = np.ascontiguousarray(np.asarray(data, dtype=np.float32).reshape(-1))
+            chunk = AudioChunk(samples, SAMPLE_RATE_HZ, position_ms)
+            position_ms += 1000.0 * samples.shape[0] / SAMPLE_RATE_HZ
+            done = 0 < seconds <= position_ms / 1000.0
+            yield chunk, done
+            if done:
+                return
+    # Ctrl-C: a last, empty chunk ends the stream so the system commits everything.
+    yield AudioChunk(np.zeros(0, dtype=np.float32), SAMPLE_RATE_HZ, position_ms), True
+
+
 def _read_input(name: str) -> FloatArray:
     from simulagent.audio import SAMPLE_RATE_HZ, load_audio, resample
 
@@ -255,11 +310,15 @@ def _translate(args: argparse.Namespace, config: Config) -> int:
     if task == "translate" and model == "bundled:tiny.en":
         raise UserError("bundled:tiny.en is English-only and cannot translate; use bundled:base")
 
-    samples = _read_input(args.input)
-    import numpy as np
+    live = args.input == "mic"
+    if live:
+        chunk_source: Iterator[tuple[AudioChunk, bool]] = _microphone(chunk_ms, args.seconds)
+    else:
+        samples = _read_input(args.input)
+        import numpy as np
 
-    if float(np.max(np.abs(samples))) < _SILENCE_PEAK:
-        raise UserError(f"{args.input}: the audio is silent, there is no speech to {task}")
+        if float(np.max(np.abs(samples))) < _SILENCE_PEAK:
+            raise UserError(f"{args.input}: the audio is silent, there is no speech to {task}")
 
     from simulagent.audio import SAMPLE_RATE_HZ, chunk_samples
     from simulagent.presets import make_system
@@ -286,17 +345,19 @@ def _translate(args: argparse.Namespace, config: Config) -> int:
         "preset": args.preset,
         "model": model,
         "chunk_ms": chunk_ms,
-        "duration_ms": 1000.0 * samples.shape[0] / SAMPLE_RATE_HZ,
+        "duration_ms": None if live else 1000.0 * samples.shape[0] / SAMPLE_RATE_HZ,
     }
     sinks = _make_sinks(args, settings, config)
     # Both the re-decoding and the VAD systems' states carry `received_ms` and `unstable` for display.
     state = system.new_state()
     began = time.perf_counter()
     said = False
-    chunks = list(chunk_samples(samples, SAMPLE_RATE_HZ, chunk_ms))
+    if not live:
+        chunks = list(chunk_samples(samples, SAMPLE_RATE_HZ, chunk_ms))
+        chunk_source = ((chunk, i == len(chunks) - 1) for i, chunk in enumerate(chunks))
     try:
-        for i, chunk in enumerate(chunks):
-            system.push(chunk.to_segment(finished=i == len(chunks) - 1), state)
+        for chunk, last in chunk_source:
+            system.push(chunk.to_segment(finished=last), state)
             while True:
                 out = system.pop(state)
                 if out.is_empty and not out.finished:

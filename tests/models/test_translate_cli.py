@@ -114,3 +114,56 @@ def test_speak_writes_simultaneous_speech(english_wav: Path, tmp_path: Path, mon
     # Speech starts while the source (6.85 s) is still playing.
     first_sound = int(np.argmax(np.abs(audio) > 0.01))
     assert first_sound / rate < 6.85
+
+
+class _FakeInputStream:
+    """sounddevice.InputStream over a recording: what a microphone would deliver, block by block."""
+
+    audio: np.ndarray = np.zeros(0, dtype=np.float32)
+
+    def __init__(self, samplerate: int, channels: int, dtype: str, blocksize: int) -> None:
+        assert (samplerate, channels, dtype) == (16_000, 1, "float32")
+        self.position = 0
+
+    def __enter__(self) -> _FakeInputStream:
+        return self
+
+    def __exit__(self, *args: object) -> None:
+        pass
+
+    def read(self, frames: int) -> tuple[np.ndarray, bool]:
+        block = self.audio[self.position : self.position + frames]
+        self.position += frames
+        if block.size < frames:
+            block = np.concatenate([block, np.zeros(frames - block.size, dtype=np.float32)])
+        return block.reshape(-1, 1), False
+
+
+def test_microphone_needs_sounddevice(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "sounddevice", None)  # as if it were not installed
+    assert main(["translate", "mic", "--from", "en", "--no-log"]) == 2
+    assert "simulagent[mic]" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_microphone_input_is_transcribed_live(
+    english_wav: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sys
+    import types
+
+    from simulagent.audio import load_audio
+
+    pytest.importorskip("faster_whisper")
+    _FakeInputStream.audio = load_audio(english_wav)
+    fake = types.ModuleType("sounddevice")
+    fake.InputStream = _FakeInputStream  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "sounddevice", fake)
+    seconds = _FakeInputStream.audio.shape[0] / 16_000 + 1.0
+    argv = ["translate", "mic", "--seconds", f"{seconds:.1f}", "--from", "en", "--model", "bundled:tiny.en"]
+    assert main([*argv, "--no-log"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    heard = " ".join(line.split("] ", 1)[-1] for line in lines)
+    assert word_error_rate((english_wav.parent / "transcript.txt").read_text(), heard) < 0.35
