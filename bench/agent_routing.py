@@ -1,6 +1,7 @@
 """Routing benchmark: top-1 accuracy and latency of the router's tiers 1-2 on a hand-written zh+en set
-(bench/data/routing_set.tsv: at least 10 utterances per skill, none copied from the skills' examples, plus
-requests that no skill should take, labelled "none").
+(bench/data/routing_set.tsv: at least 10 utterances per skill for all 38 skills, none copied from the skills'
+examples, plus requests that no skill should take, labelled "none"). Tier 1 includes the requests that no skill's
+trigger takes and that go straight to DeepQA (the "none" route is decided in tier 1 when tier 2 declines).
 
 Usage:
     python bench/agent_routing.py [--embedder hybrid|bundled:minilm|hashing] [--threshold 0.5] [--fit]
@@ -39,6 +40,7 @@ def main() -> None:
         router.fit_thresholds([(u, label) for label, u in rows[0::2]])
         test = rows[1::2]
     correct = 0
+    tiers: dict[int, int] = {}
     times = []
     errors = []
     for label, utterance in test:
@@ -46,6 +48,7 @@ def main() -> None:
         route = router.route(utterance)
         times.append((time.perf_counter() - start) * 1000)
         predicted = route.target if route.kind == "vertical" else "none"
+        tiers[route.tier] = tiers.get(route.tier, 0) + 1
         if predicted == label:
             correct += 1
         else:
@@ -54,7 +57,8 @@ def main() -> None:
     print(
         f"{args.embedder} threshold {args.threshold}{' (fitted per route)' if args.fit else ''}: "
         f"top-1 {correct}/{len(test)} = {100 * correct / len(test):.1f}%, "
-        f"latency p50 {statistics.median(times):.1f} ms p95 {p95:.1f} ms"
+        f"latency p50 {statistics.median(times):.1f} ms p95 {p95:.1f} ms; "
+        f"decided by tier 1: {tiers.get(1, 0)}, tier 2: {tiers.get(2, 0)}"
     )
     for error in errors:
         print("  " + error)

@@ -147,7 +147,7 @@ class AgentConfig:
     endpoint_silence_ms: int = 600  # silence that ends a user turn
     barge_in_min_speech_ms: int = 300  # shorter speech over the agent (fillers) does not interrupt
     router_embedder: str = "hybrid"  # embedder of the router's similarity tier (see simulagent.rag.embedders)
-    router_threshold: float = 0.5  # similarity below which no skill is chosen (see docs/benchmarks.md)
+    router_threshold: float = 0.7  # similarity below which no skill is chosen (see docs/benchmarks.md)
 
 
 @dataclass(frozen=True)

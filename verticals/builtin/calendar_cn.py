@@ -85,6 +85,7 @@ LUNAR_CALENDAR = Vertical(
         "农历|阴历|干支|黄历|宜忌|宜.{0,6}忌|今天宜|日子好|吉日|适合(搬家|结婚|出行|开业|动土)",
         "lunar|chinese calendar|auspicious",
         "almanac|sexagenary",
+        "宜不宜|适不适合(结婚|搬家|出行|开业|动土)",
     ),
     extract=_day_slots,
     handler=_lunar,
@@ -328,7 +329,7 @@ HOLIDAY = Vertical(
     slots=(SlotSpec("day", "date"), SlotSpec("country"), SlotSpec("query", "choice", choices=("next",))),
     triggers=(
         "放假|假期|调休|补班|上班吗|要上班|节假日|休息吗|放几天|法定假",
-        r"public holiday|bank holiday|day off|holidays?\b|national holiday|long weekend",
+        r"public holiday|bank holiday|days? off|holidays?\b|national holiday|long weekend",
         "工作日|节日|假日",
         "do i (work|have to work)|working day|workday",
     ),

@@ -118,7 +118,7 @@ ENCYCLOPEDIA = Vertical(
     triggers=(
         "是谁|是什么人|介绍一下|百科|什么是|讲讲|说说.{2,12}(的历史|是什么)|是哪国人|生平",
         "who (is|was|were)|tell me about|wikipedia|what do you know about|look up|biography",
-        "^[^，。？]{1,12}是什么[？?。]?$|说说",
+        "说说",
         r"^what (is|are) (a|an) \w|^what is [a-z]+( [a-z]+)?\??$",
     ),
     extract=_encyclopedia_slots,
@@ -315,7 +315,7 @@ BOOKS = Vertical(
     ),
     slots=(SlotSpec("title"), SlotSpec("author")),
     triggers=(
-        "作者|谁写的|写过什么书|哪些书|小说|著作|出版|这本书|的书",
+        "作者|谁写的|写过什么书|哪些书|著作|出版|这本书|的书",
         r"\bbooks?\b|\bnovels?\b|\bauthor\b|who wrote|written by|published",
         "作品|有什么书|查一下书",
     ),

@@ -140,6 +140,7 @@ NEWS = Vertical(
     triggers=(
         "新闻|头条|要闻|资讯|热点|快讯",
         r"\bnews\b|headlines?|what'?s happening|current events|breaking",
+        "新消息",
     ),
     extract=_news_slots,
     handler=_news,

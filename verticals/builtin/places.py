@@ -117,6 +117,8 @@ TIME_CONVERT = Vertical(
         r"time difference|when it'?s \d|if it'?s \d",
         r"\d\s*(am|pm|o'?clock).{0,30}(what time|in [a-z ]+ time)|convert .{0,30}\btime\b",
         r"(\d{1,2}(:\d\d)?\s*(am|pm)?|noon|midnight)\s+(in\s+)?[a-z][a-z ]{1,20}\s+(time\s+)?(in|to)\s+[a-z]",
+        r"([\d一二两三四五六七八九十]{1,3}\s*点|中午|午夜|半夜).{0,16}(是|等于|对应|换算成?|的时候).{0,12}(几点|什么时间|时间)",
+        "the time difference",
     ),
     extract=_convert_slots,
     handler=_time_convert,

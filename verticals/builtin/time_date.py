@@ -79,7 +79,8 @@ TIME_NOW = Vertical(
     triggers=(
         "几点了|几点钟|现在几点|什么时间了|现在时间|当地时间|几点啦",
         "what time is it|what'?s the time|current time|time is it|the time (now|right now)|local time",
-        "几点|什么时间|现在的时间|看一下时间|现在时间",
+        # The current time only: a bare "几点" also asks when the sun rises or what time it is elsewhere at 8.
+        "现在.{0,3}(几点|什么时间)|现在的时间|看一下时间|现在时间",
         "tell me the time|time please|what time it is|what is the time",
     ),
     extract=_extract_city,
