@@ -61,6 +61,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "eval", "evaluate simultaneous systems the SimulEval way: score, run, sweep, plot", "simulagent.eval.cli"
     ),
     CommandSpec("policies", "list the READ/WRITE policies", "simulagent.policies.cli"),
+    CommandSpec("train", "train a policy (HMT, DiSeg) with resumable checkpoints", "simulagent.policies.train_cli"),
     CommandSpec("rag", "DeepQA retrieval: ingest documents, query, stats, delete", "simulagent.rag.cli"),
     CommandSpec("verticals", "list, run or create vertical skills", "simulagent.verticals.cli"),
     CommandSpec("llm", "ask the configured LLM (streams the answer)", "simulagent.models.llm.cli"),
