@@ -432,6 +432,7 @@ class Agent:
                 and eager is None
                 and taker.started
                 and taker.in_speech
+                and taker.silence_ms == 0  # only while the user is audibly speaking, not as the turn may be ending
                 and chunk.start_ms - partial_at_ms >= self.options.partial_every_ms
             ):
                 partial_at_ms = chunk.start_ms

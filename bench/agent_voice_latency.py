@@ -9,7 +9,7 @@ with Piper. The latency is measured from the moment the last speech sample is de
 skill, first audio) are reported too.
 
 Usage:
-    python bench/agent_voice_latency.py [--runs 5] [--model bundled:base] [--endpoint-ms 600]
+    python bench/agent_voice_latency.py [--runs 3] [--model bundled:base] [--endpoint-ms 600] [--partial-ms 1000]
 """
 
 from __future__ import annotations
@@ -66,6 +66,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="passes over the questions")
     parser.add_argument("--model", default="bundled:base")
     parser.add_argument("--endpoint-ms", type=float, default=600.0)
+    parser.add_argument("--partial-ms", type=float, default=1000.0, help="partial transcripts every (0: none)")
     args = parser.parse_args()
 
     voice = PiperBackend()
@@ -79,7 +80,12 @@ def main() -> None:
             router,
             tts=voice,
             transcriber=transcriber,
-            options=AgentOptions(speak=True, time_zone="Asia/Shanghai", endpoint_silence_ms=args.endpoint_ms),
+            options=AgentOptions(
+                speak=True,
+                time_zone="Asia/Shanghai",
+                endpoint_silence_ms=args.endpoint_ms,
+                partial_every_ms=args.partial_ms,
+            ),
             folder=Path(folder) / "agent",
         )
         transcriber.transcribe(np.zeros(16_000, dtype=np.float32), 16_000, "en")  # load and warm up
