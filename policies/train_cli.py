@@ -1,4 +1,4 @@
-"""`simulagent train diseg ...`: train a policy on the CPU, with a progress bar and checkpoints that resume
+"""`simulagent train hmt|diseg ...`: train a policy on the CPU, with a progress bar and checkpoints that resume
 after an interruption (run the same command again)."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ import importlib
 
 # Each recipe module provides register(parser), which adds its options and sets func.
 RECIPES = {
+    "hmt": ("simulagent.policies.training.hmt_task", "HMT or wait-k on a synthetic reordering translation task"),
     "diseg": ("simulagent.policies.training.diseg_task", "a DiSeg speech segmenter from audio with word boundaries"),
 }
 

@@ -1,0 +1,84 @@
+"""`simulagent train hmt`: the synthetic task, training in both modes, resuming, simultaneous decoding, the CLI."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from simulagent.errors import UserError  # noqa: E402
+from simulagent.policies.training.hmt_task import HMTTaskOptions, decode, evaluate, train  # noqa: E402
+from simulagent.policies.training.synthetic import ReorderTask, ReorderTaskOptions  # noqa: E402
+
+TINY = HMTTaskOptions(
+    d_model=32, heads=2, layers=1, batch_size=8, train_pairs=200, test_pairs=4, states=4, checkpoint_every=2
+)
+
+
+def test_the_task_is_reproducible_and_reorders() -> None:
+    task = ReorderTask()
+    assert task.pairs(50, seed=3) == task.pairs(50, seed=3)
+    assert task.pairs(50, seed=3) != task.pairs(50, seed=4)
+    source, target = ReorderTask(ReorderTaskOptions(reorder_prob=1.0, min_length=4, max_length=4)).sentence(
+        __import__("random").Random(0)
+    )
+    span = int(source[0][2:-1])  # "<r3>" -> 3
+    assert [w.replace("w", "v") for w in reversed(source[1 : span + 1])] == target[:span]
+    markers = sum(w.startswith("<r") for s, _ in task.pairs(200, 0) for w in s)
+    assert markers > 50  # reorderings are frequent enough to matter
+
+
+@pytest.mark.parametrize("mode", ["hmt", "waitk"])
+def test_training_lowers_the_loss(tmp_path: Path, mode: str) -> None:
+    options = replace(TINY, mode=mode, steps=25, lr=3e-3)
+    _, result = train(tmp_path, options, progress=False)
+    first, last = sum(result.losses[:5]) / 5, sum(result.losses[-5:]) / 5
+    assert last < first
+
+
+def test_a_run_resumes_where_it_stopped(tmp_path: Path) -> None:
+    interrupted = tmp_path / "interrupted"
+    train(interrupted, replace(TINY, steps=4), progress=False)  # as if killed after the checkpoint at step 4
+    resumed, result = train(interrupted, replace(TINY, steps=6), progress=False)
+    assert (result.start_step, result.final_step) == (4, 6)
+    straight, _ = train(tmp_path / "straight", replace(TINY, steps=6), progress=False)
+    for a, b in zip(resumed.state_dict().values(), straight.state_dict().values(), strict=True):
+        assert torch.equal(a, b)
+    with pytest.raises(UserError, match="d_model"):
+        train(interrupted, replace(TINY, steps=8, d_model=16, heads=2), progress=False)
+
+
+@pytest.mark.parametrize("mode", ["hmt", "waitk"])
+def test_simultaneous_decoding_reads_monotonically(tmp_path: Path, mode: str) -> None:
+    options = replace(TINY, mode=mode, steps=3)
+    model, _ = train(tmp_path, options, progress=False)
+    task = options.task()
+    for source, _ in task.pairs(5, seed=11):
+        result = decode(model, options, task, source)
+        assert result.delays == sorted(result.delays)
+        assert all(1 <= d <= len(source) for d in result.delays)
+        if mode == "waitk":
+            assert all(d >= min(options.k + i, len(source)) for i, d in enumerate(result.delays))
+    scores = evaluate(model, options, progress=False)
+    assert len(scores["hypotheses"]) == options.test_pairs and 0.0 <= scores["bleu"] <= 100.0
+
+
+def test_bad_options_are_user_errors() -> None:
+    with pytest.raises(UserError, match="multiple"):
+        HMTTaskOptions(d_model=30, heads=4)
+    with pytest.raises(UserError, match="mode"):
+        HMTTaskOptions(mode="other")  # type: ignore[arg-type]
+
+
+def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from simulagent.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["train", "hmt", "--help"])
+    assert exc.value.code == 0 and "--latency-weight" in capsys.readouterr().out
+    argv = ["train", "hmt", "--out", str(tmp_path), "--mode", "waitk", "--steps", "2", "--d-model", "32"]
+    assert main([*argv, "--layers", "1", "--test-pairs", "3", "--no-progress"]) == 0
+    assert "test BLEU" in capsys.readouterr().out and (tmp_path / "results.json").is_file()
