@@ -16,11 +16,11 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--say", default=None, help="answer one utterance and exit")
     parser.add_argument(
         "--listen",
-        type=Path,
         default=None,
-        metavar="AUDIO",
-        help="speak to the agent from a recording (wav, flac, ogg, mp3): every turn in it is answered",
+        metavar="AUDIO|mic",
+        help="speak to the agent from a recording (wav, flac, ogg, mp3) or the microphone (mic; Ctrl-C ends)",
     )
+    parser.add_argument("--play", action="store_true", help="play the spoken answers on the speaker as they come")
     parser.add_argument("--lang", default="en", help="the language spoken in --listen audio (e.g. en, zh, fr)")
     parser.add_argument("--json", action="store_true", help="print the typed events as JSON lines")
     parser.add_argument("--wav", type=Path, default=None, help="write the spoken answers to this wav file")
@@ -42,7 +42,7 @@ def _chat(args: argparse.Namespace, config: Config) -> int:
     )
 
     tts = None
-    if args.wav is not None:
+    if args.wav is not None or args.play:
         from simulagent.models.tts.backends import make_tts_backend
 
         tts = make_tts_backend(config.tts.backend, "en", config.tts.voice)
@@ -56,10 +56,12 @@ def _chat(args: argparse.Namespace, config: Config) -> int:
     )
     overrides: dict[str, Any] = {"llm": None} if args.no_llm else {}
     if args.listen is not None:
-        from simulagent.audio import load_audio
+        from simulagent.audio import load_audio, microphone
         from simulagent.models.asr import BackendOptions, load_backend
 
-        heard = load_audio(args.listen)  # a missing or unreadable file is a clear error before anything loads
+        # A missing file, an unreadable one or no sound device is a clear error before any model loads.
+        live = microphone(100.0) if args.listen == "mic" else None
+        heard = load_audio(args.listen) if live is None else None
         overrides["transcriber"] = load_backend(BackendOptions(num_threads=config.models.num_threads))
     agent = Agent.from_config(config, options, tts=tts, **overrides)
     audio: list[AudioOut] = []
@@ -77,11 +79,21 @@ def _chat(args: argparse.Namespace, config: Config) -> int:
             print(event.text if isinstance(event, ReminderDue) else "", flush=True)
         if isinstance(event, AudioOut):
             audio.append(event)
+            if args.play:
+                from simulagent.audio import play
+
+                play(event.samples, event.sample_rate_hz)
 
     async def listen() -> None:
         from simulagent.audio import chunk_samples
 
-        async for event in agent.run(chunk_samples(heard, 16_000, 100)):
+        if live is not None:
+            chunks: Any = (chunk for chunk, _ in live)
+            print("listening: Ctrl-C ends", file=sys.stderr)
+        else:
+            assert heard is not None
+            chunks = chunk_samples(heard, 16_000, 100)
+        async for event in agent.run(chunks):
             show(event)
 
     async def turn(text: str) -> None:

@@ -191,52 +191,6 @@ class _SpeechSink:
         print(f"wrote {self._path} ({len(self._pieces)} speech chunks, {self._end_ms / 1000:.1f} s)", file=sys.stderr)
 
 
-def _microphone(chunk_ms: float, seconds: float) -> Iterator[tuple[AudioChunk, bool]]:
-    """Live 16 kHz chunks from the default input device, until Ctrl-C or `seconds`; the last one is flagged.
-
-    Needs the `sounddevice` package (`pip install 'simulagent[mic]'`) and the PortAudio library it binds; checked
-    here, before any model loads.
-    """
-    try:
-        import sounddevice
-    except (ImportError, OSError) as exc:  # OSError: the PortAudio library itself is missing
-        raise UserError(
-            f"no microphone access ({exc}): pip install 'simulagent[mic]' and the PortAudio library "
-            "(Debian: libportaudio2), or pass an audio file"
-        ) from None
-    return _capture(sounddevice, chunk_ms, seconds)
-
-
-def _capture(sounddevice: Any, chunk_ms: float, seconds: float) -> Iterator[tuple[AudioChunk, bool]]:
-    import numpy as np
-
-    from simulagent.audio import SAMPLE_RATE_HZ
-    from simulagent.types import AudioChunk
-
-    block = int(SAMPLE_RATE_HZ * chunk_ms / 1000)
-    position_ms = 0.0
-    print("listening: Ctrl-C ends", file=sys.stderr)
-    try:
-        stream = sounddevice.InputStream(samplerate=SAMPLE_RATE_HZ, channels=1, dtype="float32", blocksize=block)
-    except Exception as exc:  # PortAudio reports a missing or busy device with its own error types
-        raise UserError(f"cannot open the microphone: {exc}") from None
-    with stream:
-        while True:
-            try:
-                data, _overflowed = stream.read(block)
-            except KeyboardInterrupt:
-                break
-            samples = np.ascontiguousarray(np.asarray(data, dtype=np.float32).reshape(-1))
-            chunk = AudioChunk(samples, SAMPLE_RATE_HZ, position_ms)
-            position_ms += 1000.0 * samples.shape[0] / SAMPLE_RATE_HZ
-            done = 0 < seconds <= position_ms / 1000.0
-            yield chunk, done
-            if done:
-                return
-    # Ctrl-C: a last, empty chunk ends the stream so the system commits everything.
-    yield AudioChunk(np.zeros(0, dtype=np.float32), SAMPLE_RATE_HZ, position_ms), True
-
-
 def _read_input(name: str) -> FloatArray:
     from simulagent.audio import SAMPLE_RATE_HZ, load_audio, resample
 
@@ -312,7 +266,10 @@ def _translate(args: argparse.Namespace, config: Config) -> int:
 
     live = args.input == "mic"
     if live:
-        chunk_source: Iterator[tuple[AudioChunk, bool]] = _microphone(chunk_ms, args.seconds)
+        from simulagent.audio import microphone
+
+        chunk_source: Iterator[tuple[AudioChunk, bool]] = microphone(chunk_ms, args.seconds)
+        print("listening: Ctrl-C ends", file=sys.stderr)
     else:
         samples = _read_input(args.input)
         import numpy as np

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -22,6 +23,8 @@ __all__ = [
     "check_samples",
     "chunk_samples",
     "load_audio",
+    "microphone",
+    "play",
     "resample",
     "save_wav",
 ]
@@ -166,3 +169,54 @@ def save_wav(path: str | Path, samples: FloatArray, sample_rate_hz: int) -> Path
     path.parent.mkdir(parents=True, exist_ok=True)
     sf.write(str(path), np.clip(samples, -1.0, 1.0), sample_rate_hz, subtype="PCM_16")
     return path
+
+
+def _sounddevice(what: str) -> Any:
+    """The `sounddevice` module (extra `mic`), or a clear error naming what is missing."""
+    try:
+        import sounddevice
+    except (ImportError, OSError) as exc:  # OSError: the PortAudio library itself is missing
+        raise AudioError(
+            f"no {what} ({exc}): pip install 'simulagent[mic]' and the PortAudio library (Debian: libportaudio2)"
+        ) from None
+    return sounddevice
+
+
+def microphone(chunk_ms: float = 100.0, seconds: float = 0.0) -> Iterator[tuple[AudioChunk, bool]]:
+    """Live 16 kHz chunks from the default input device, each with a flag set on the last one; ends after `seconds`
+    (0: at Ctrl-C, with a final empty chunk so a streaming system can commit everything).
+
+    The device is checked here, before any chunk is asked for (so a command fails before loading models).
+    """
+    sounddevice = _sounddevice("microphone access")
+    block = int(SAMPLE_RATE_HZ * chunk_ms / 1000)
+    try:
+        stream = sounddevice.InputStream(samplerate=SAMPLE_RATE_HZ, channels=1, dtype="float32", blocksize=block)
+    except Exception as exc:  # PortAudio reports a missing or busy device with its own error types
+        raise AudioError(f"cannot open the microphone: {exc}") from None
+    return _capture(stream, block, seconds)
+
+
+def _capture(stream: Any, block: int, seconds: float) -> Iterator[tuple[AudioChunk, bool]]:
+    position_ms = 0.0
+    with stream:
+        while True:
+            try:
+                data, _overflowed = stream.read(block)
+            except KeyboardInterrupt:
+                break
+            samples = np.ascontiguousarray(np.asarray(data, dtype=np.float32).reshape(-1))
+            chunk = AudioChunk(samples, SAMPLE_RATE_HZ, position_ms)
+            position_ms += 1000.0 * samples.shape[0] / SAMPLE_RATE_HZ
+            done = 0 < seconds <= position_ms / 1000.0
+            yield chunk, done
+            if done:
+                return
+    yield AudioChunk(np.zeros(0, dtype=np.float32), SAMPLE_RATE_HZ, position_ms), True
+
+
+def play(samples: FloatArray, sample_rate_hz: int) -> None:
+    """Play mono audio on the default output device and wait until it has been played."""
+    sounddevice = _sounddevice("speaker access")
+    sounddevice.play(samples, samplerate=sample_rate_hz)
+    sounddevice.wait()

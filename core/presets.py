@@ -19,7 +19,16 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from simulagent.types import StreamingSystem
 
-__all__ = ["PRESET_NAMES", "SYSTEM_FACTORIES", "make_alignatt", "make_baseline", "make_fast", "make_system", "make_vad"]
+__all__ = [
+    "PRESET_NAMES",
+    "SYSTEM_FACTORIES",
+    "make_alignatt",
+    "make_baseline",
+    "make_fast",
+    "make_speech_to_speech",
+    "make_system",
+    "make_vad",
+]
 
 PRESET_NAMES = ("fast", "baseline", "vad", "alignatt")
 
@@ -62,9 +71,21 @@ def make_alignatt(**kwargs: Any) -> StreamingSystem[Any]:
     return make_system("alignatt", **kwargs)
 
 
+def make_speech_to_speech(preset: str = "fast", tts: str = "auto", **kwargs: Any) -> StreamingSystem[Any]:
+    """Simultaneous speech-to-speech: the preset's committed English voiced by streaming TTS as it is committed
+    (Piper for English when installed, espeak-ng otherwise), with speech output that eval scores by ASR-BLEU."""
+    from simulagent.models.tts.backends import make_tts_backend
+    from simulagent.models.tts.s2st import SpeechToSpeechSystem
+
+    inner = make_system(preset, **kwargs)
+    lang = inner.spec.target_lang or "en"
+    return SpeechToSpeechSystem(inner, make_tts_backend(tts, lang), lang)
+
+
 SYSTEM_FACTORIES: dict[str, Callable[..., StreamingSystem[Any]]] = {
     "whisper-la2-baseline": make_baseline,
     "whisper-la2-fast": make_fast,
     "whisper-vad": make_vad,
     "whisper-alignatt": make_alignatt,
+    "whisper-s2st": make_speech_to_speech,
 }

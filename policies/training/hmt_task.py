@@ -240,7 +240,7 @@ def train(out_dir: str | Path, options: HMTTaskOptions, progress: bool = True) -
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
         losses.append(loss.item())
-        bar.set_postfix(loss=f"{float(loss):.3f}")
+        bar.set_postfix(loss=f"{losses[-1]:.3f}")
         if (step + 1) % options.checkpoint_every == 0 or step + 1 == options.steps:
             save_checkpoint(checkpoint, model, optimizer, step + 1, options)
     model.eval()

@@ -505,3 +505,17 @@ def test_chat_listens_to_a_recording(
     assert any(e["event"] == "transcript.final" and "coin" in e["text"].lower() for e in events)
     assert any(e["event"] == "answer.done" and e["route"] == "vertical:random" for e in events)
     assert main(["chat", "--listen", str(tmp_path / "missing.wav"), "--no-llm"]) == 2
+
+
+def test_chat_needs_a_sound_device_for_the_microphone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sys
+
+    from simulagent.cli import main
+
+    monkeypatch.setenv("SIMULAGENT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setitem(sys.modules, "sounddevice", None)  # as if it were not installed
+    assert main(["chat", "--listen", "mic", "--no-llm"]) == 2
+    assert "simulagent[mic]" in capsys.readouterr().err
+    assert main(["chat", "--say", "flip a coin", "--play", "--no-llm"]) == 2
