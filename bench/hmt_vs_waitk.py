@@ -7,7 +7,7 @@ AL (`simulagent.eval.latency.average_lagging`, in source tokens, with the hypoth
 checkpoints, so an interrupted benchmark continues where it stopped.
 
 Usage:
-    python bench/hmt_vs_waitk.py [--out out/hmt] [--hmt-weights 0.25,1,2] [--waitk 1,3,5] [--steps 600]
+    python bench/hmt_vs_waitk.py [--out out/hmt] [--hmt-weights 0.1,0.5,2] [--waitk 1,2,3,5] [--steps 600]
 """
 
 from __future__ import annotations
@@ -52,8 +52,8 @@ def _score(results_path: Path, system: str, setting: str) -> dict[str, str | flo
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "out" / "hmt")
-    parser.add_argument("--hmt-weights", default="0.25,1,2", help="HMT latency weights")
-    parser.add_argument("--waitk", default="1,3,5", help="wait-k lags")
+    parser.add_argument("--hmt-weights", default="0.1,0.5,2", help="HMT latency weights")
+    parser.add_argument("--waitk", default="1,2,3,5", help="wait-k lags")
     parser.add_argument("--steps", type=int, default=600)
     parser.add_argument("--plot", type=Path, default=REPO_ROOT / "docs" / "img" / "hmt_vs_waitk.png")
     args = parser.parse_args()

@@ -48,6 +48,8 @@ def main() -> None:
     backend = make_tts_backend(args.backend, "en")
     list(synthesize_units(backend, ["Warm up."], "en"))
     for label, options in (
+        ("clause cuts, first cut after 2 words", AggregatorOptions(first_cut_max_words=2)),
+        ("clause cuts, first cut after 3 words", AggregatorOptions(first_cut_max_words=3)),
         ("clause cuts, first cut after 6 words", AggregatorOptions(first_cut_max_words=6)),
         ("sentence cuts only", AggregatorOptions(first_cut_max_words=0, clause_cuts=False)),
     ):
