@@ -582,6 +582,13 @@ def _try_llm(config: Config) -> ChatModel | None:
         return None
 
 
+def listen_model(spec: str, lang: str) -> str:
+    """The recogniser for spoken requests: "auto" is tiny.en for English (fast), the multilingual base otherwise."""
+    if spec != "auto":
+        return spec
+    return "bundled:tiny.en" if lang == "en" else "bundled:base"
+
+
 def silero_vad(threshold: float = 0.5) -> Callable[[AudioChunk], list[VadEvent]]:
     """Silero VAD (its model ships in the silero-vad package) as chunk -> one `VadEvent` per 32 ms frame, with its
     own stream state; chunks at other rates are resampled to 16 kHz."""

@@ -62,7 +62,10 @@ def _chat(args: argparse.Namespace, config: Config) -> int:
         # A missing file, an unreadable one or no sound device is a clear error before any model loads.
         live = microphone(100.0) if args.listen == "mic" else None
         heard = load_audio(args.listen) if live is None else None
-        overrides["transcriber"] = load_backend(BackendOptions(num_threads=config.models.num_threads))
+        from simulagent.agent.agent import listen_model
+
+        model = listen_model(config.agent.listen_model, args.lang)
+        overrides["transcriber"] = load_backend(BackendOptions(model=model, num_threads=config.models.num_threads))
     agent = Agent.from_config(config, options, tts=tts, **overrides)
     audio: list[AudioOut] = []
 

@@ -148,6 +148,9 @@ class AgentConfig:
     barge_in_min_speech_ms: int = 300  # shorter speech over the agent (fillers) does not interrupt
     router_embedder: str = "hybrid"  # embedder of the router's similarity tier (see simulagent.rag.embedders)
     router_threshold: float = 0.7  # similarity below which no skill is chosen (see docs/benchmarks.md)
+    # The recogniser of spoken requests: "auto" takes the fast English-only tiny.en when the user speaks English
+    # (voice-to-voice latency, docs/benchmarks.md) and the multilingual base otherwise; or a model name or folder.
+    listen_model: str = "auto"
 
 
 @dataclass(frozen=True)

@@ -30,8 +30,16 @@ async def _replay(events: list[Event]) -> AsyncIterator[Event]:
 
 
 class AgentSession:
-    def __init__(self, agent: Agent, hello: Hello, max_pending_events: int = 256, due_poll_s: float = 1.0) -> None:
+    def __init__(
+        self,
+        agent: Agent,
+        hello: Hello,
+        max_pending_events: int = 256,
+        due_poll_s: float = 1.0,
+        listen_model: str = "auto",
+    ) -> None:
         self.agent = agent
+        self.listen_model = listen_model
         self.due_poll_s = due_poll_s
         self.hello = hello
         self._events: asyncio.Queue[object] = asyncio.Queue(max_pending_events)
@@ -75,9 +83,11 @@ class AgentSession:
             return
         samples = np.concatenate(audio)
         if self.agent.transcriber is None:
+            from simulagent.agent.agent import listen_model
             from simulagent.models.asr import BackendOptions, load_backend
 
-            self.agent.transcriber = load_backend(BackendOptions())
+            model = listen_model(self.listen_model, self.hello.source_lang or "en")
+            self.agent.transcriber = load_backend(BackendOptions(model=model))
         transcriber = self.agent.transcriber
         assert transcriber is not None
         text = await asyncio.to_thread(transcriber.transcribe, samples, 16_000, self.hello.source_lang or "en")

@@ -77,6 +77,6 @@ def _default_factory(config: Config) -> Callable[[Hello], ServerSession]:
         template: Agent = shared["template"]
         options = AgentOptions(thread_id=hello.thread_id or "default", time_zone=template.options.time_zone)
         agent = Agent(template.registry, template.router, llm=template.llm, http=template.http, options=options)
-        return AgentSession(agent, hello)
+        return AgentSession(agent, hello, listen_model=config.agent.listen_model)
 
     return make

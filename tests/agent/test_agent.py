@@ -519,3 +519,11 @@ def test_chat_needs_a_sound_device_for_the_microphone(
     assert main(["chat", "--listen", "mic", "--no-llm"]) == 2
     assert "simulagent[mic]" in capsys.readouterr().err
     assert main(["chat", "--say", "flip a coin", "--play", "--no-llm"]) == 2
+
+
+def test_spoken_english_uses_the_fast_recogniser_by_default() -> None:
+    from simulagent.agent.agent import listen_model
+
+    assert listen_model("auto", "en") == "bundled:tiny.en"
+    assert listen_model("auto", "zh") == "bundled:base"
+    assert listen_model("/models/whisper-small", "en") == "/models/whisper-small"
