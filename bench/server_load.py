@@ -124,7 +124,11 @@ async def _main(args: argparse.Namespace) -> None:
         print(f"server peak RSS={peak_mb:.0f} MB, final RSS={_rss_mb(server.pid):.0f} MB")
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a saturated server may still be finishing queued updates
+            server.kill()
+            server.wait(timeout=30)
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import AsyncIterator, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -64,12 +65,19 @@ SessionFactory = Callable[[Hello], ServerSession]
 
 _END = object()
 
+# Model work of every session runs here, one update at a time: the speech core already uses both cores for one
+# update, and a thread per session would oversubscribe them and starve the event loop (missed pings, dropped
+# connections under load); queued updates are back-pressure instead.
+_MODEL_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="simulagent-model")
+_MAX_STEP_MS = 4_000.0
+
 
 class StreamingSystemSession:
     """Serves one stream of a speech-to-text (or speech-to-speech) `StreamingSystem`.
 
     The system object is shared between sessions; this session owns only its state. The system's `push`/`pop` are
-    synchronous and may be slow (a Whisper update), so they run in a worker thread, one at a time per session.
+    synchronous and may be slow (a Whisper update), so they run on the shared model worker thread, one update at a
+    time across all sessions.
 
     Args:
         system: the shared system.
@@ -85,12 +93,31 @@ class StreamingSystemSession:
         self._lock = asyncio.Lock()
         self._finished = False
         self._committed: list[str] = []
+        # Audio that arrived while an update ran: pushed as one segment by the next update, so the socket keeps
+        # being read (pings answered) and a slow model takes larger steps instead of falling further behind.
+        self._pending: list[AudioChunk] = []
+        self._updating: asyncio.Task[None] | None = None
 
     def describe(self) -> Mapping[str, Any]:
         return {"mode": "interpretation", "system": self._system.spec.name}
 
     async def push_audio(self, chunk: AudioChunk) -> None:
-        await self._step(chunk.to_segment())
+        self._pending.append(chunk)
+        if self._updating is None or self._updating.done():
+            self._updating = asyncio.create_task(self._drain_pending())
+        if self._events.full():
+            await self._updating  # the client is not reading its events: back-pressure on its audio too
+
+    async def _drain_pending(self) -> None:
+        while self._pending:
+            # At most _MAX_STEP_MS of audio per update: the speech core decodes at most 30 s at once.
+            chunks, total_ms = [], 0.0
+            while self._pending and (not chunks or total_ms + self._pending[0].duration_ms <= _MAX_STEP_MS):
+                chunk = self._pending.pop(0)
+                chunks.append(chunk)
+                total_ms += chunk.duration_ms
+            samples = chunks[0].samples if len(chunks) == 1 else np.concatenate([c.samples for c in chunks])
+            await self._step(SpeechSegment(samples, chunks[0].sample_rate_hz, offset_ms=chunks[0].start_ms))
 
     async def push_text(self, text: str) -> None:
         if self._system.spec.source_type != "text":
@@ -100,6 +127,10 @@ class StreamingSystemSession:
             await self._step(TextSegment(word))
 
     async def end_audio(self) -> None:
+        if self._updating is not None:
+            await self._updating
+        if self._pending:
+            await self._drain_pending()
         empty = (
             SpeechSegment.empty(16_000, finished=True)
             if self._system.spec.source_type == "speech"
@@ -114,7 +145,8 @@ class StreamingSystemSession:
         if self._finished:
             return
         async with self._lock:
-            outputs = await asyncio.to_thread(self._push_and_drain, segment)
+            loop = asyncio.get_running_loop()
+            outputs = await loop.run_in_executor(_MODEL_WORKER, self._push_and_drain, segment)
         for out in outputs:
             await self._emit(out)
 
