@@ -111,7 +111,8 @@ class StreamingSystemSession:
     async def _drain_pending(self) -> None:
         while self._pending:
             # At most _MAX_STEP_MS of audio per update: the speech core decodes at most 30 s at once.
-            chunks, total_ms = [], 0.0
+            chunks: list[AudioChunk] = []
+            total_ms = 0.0
             while self._pending and (not chunks or total_ms + self._pending[0].duration_ms <= _MAX_STEP_MS):
                 chunk = self._pending.pop(0)
                 chunks.append(chunk)
