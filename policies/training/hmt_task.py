@@ -4,9 +4,10 @@ for wait-k, on the synthetic reordering task of `simulagent.policies.training.sy
 The model (`SimulTransformer`): a source encoder with causal self-attention (so the encoding of a prefix does not
 change when more source arrives), a target decoder whose cross-attention sees only the first z source tokens, an
 output layer and, for HMT, a selection head giving c_{i,k}. HMT trains every state k of every target token i at
-once: the decoder runs once per state with its own source visibility z_{i,k} = min(L + i + k, |x|), and
-`simulagent.policies.hmt.hmt_losses` gives the marginal likelihood over state paths, the latency loss and the
-per-state cross-entropy. wait-k trains the same model with the single visibility min(k + i, |x|).
+once: one decoder pass over the batch repeated K times, copy k with its own source visibility
+z_{i,k} = min(L + i + k, |x|); `batched_hmt_loss` gives the marginal likelihood over state paths, the latency loss
+and the per-state cross-entropy (`simulagent.policies.hmt.hmt_losses`, computed for the whole batch at once).
+wait-k trains the same model with the single visibility min(k + i, |x|).
 
 Decoding is greedy and simultaneous: `HMTPolicy` (or `WaitK`) decides READ or WRITE from the model's selection
 probabilities (or the counts); each written word records how many source tokens had been read (its delay).
@@ -33,7 +34,16 @@ from simulagent.policies.training.synthetic import ReorderTask, ReorderTaskOptio
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["DecodeResult", "HMTTaskOptions", "SimulTransformer", "decode", "register", "run", "train"]
+__all__ = [
+    "DecodeResult",
+    "HMTTaskOptions",
+    "SimulTransformer",
+    "batched_hmt_loss",
+    "decode",
+    "register",
+    "run",
+    "train",
+]
 
 CHECKPOINT_NAME = "checkpoint.pt"
 RESULTS_NAME = "results.json"
@@ -163,11 +173,77 @@ def _batch(
     return source, target_in, gold, [len(s) for s in sources], [len(t) for t in targets]
 
 
+def batched_hmt_loss(
+    selection_logits: torch.Tensor,
+    emission_logprobs: torch.Tensor,
+    reads: torch.Tensor,
+    lengths: torch.Tensor,
+    latency_weight: float = 1.0,
+    state_weight: float = 1.0,
+) -> torch.Tensor:
+    """The mean over a padded batch of `hmt_losses(...).total`, computed for all sentences at once.
+
+    `hmt_losses` runs its forward-backward recursions per sentence; a training step calls it for every pair of the
+    batch, and those few-element Python-level operations (and their autograd graph) dominated the step time. Here
+    the same recursions run once over the batch; a test checks that the result equals the per-sentence losses.
+
+    Args:
+        selection_logits: (B, T, K) selection logits c_{i,k} (the last state's is ignored: forced to 1).
+        emission_logprobs: (B, T, K) log p(y_i | state k); values at padded positions are ignored.
+        reads: (B, T, K) read tables z_{i,k} (`read_table` of each sentence over the padded length T, so that they
+            stay monotone at padded positions and every recursion there stays finite).
+        lengths: (B,) target lengths (>= 1).
+
+    Returns:
+        A scalar: the mean over sentences of NLL/T + latency_weight · latency + state_weight · per-state CE.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    B, T, K = emission_logprobs.shape
+    valid = (torch.arange(T)[None, :] < lengths[:, None]).to(emission_logprobs.dtype)  # (B, T)
+    emissions = emission_logprobs * valid[:, :, None]  # padded positions emit log 1, leaving alpha finite
+    log_c = F.logsigmoid(selection_logits)
+    log_c = torch.cat([log_c[..., :-1], torch.zeros_like(log_c[..., -1:])], dim=-1)
+    log_not_c = F.logsigmoid(-selection_logits)
+    prefix = torch.cat([torch.zeros_like(log_not_c[..., :1]), torch.cumsum(log_not_c[..., :-1], dim=-1)], dim=-1)
+    initial = log_c[:, 0] + prefix[:, 0]  # (B, K)
+    ks = torch.arange(K)
+    ok = reads[:, 1:, None, :] >= reads[:, :-1, :, None]  # (B, T-1, j, k)
+    start = torch.where(ok, ks, K).min(dim=-1).values  # (B, T-1, j)
+    prefix_next = prefix[:, 1:]
+    value = (
+        log_c[:, 1:, None, :]
+        + prefix_next[:, :, None, :]
+        - torch.gather(prefix_next, 2, start.clamp(max=K - 1))[..., None]
+    )
+    trans = torch.where(ks[None, None, None, :] >= start[..., None], value, torch.full_like(value, float("-inf")))
+    alphas = [initial + emissions[:, 0]]
+    for i in range(1, T):
+        alphas.append(torch.logsumexp(alphas[-1][:, :, None] + trans[:, i - 1], dim=1) + emissions[:, i])
+    alpha = torch.stack(alphas, dim=1)  # (B, T, K)
+    last = (lengths - 1)[:, None, None].expand(B, 1, K)
+    log_z = torch.logsumexp(torch.gather(alpha, 1, last).squeeze(1), dim=-1)  # (B,)
+    # beta is 0 at each sentence's last token and at the padding after it.
+    betas = [torch.zeros_like(alpha[:, -1])]
+    for i in range(T - 1, 0, -1):
+        step = torch.logsumexp(trans[:, i - 1] + (emissions[:, i] + betas[-1])[:, None, :], dim=2)
+        betas.append(torch.where((i - 1 >= lengths - 1)[:, None], torch.zeros_like(step), step))
+    beta = torch.stack(betas[::-1], dim=1)
+    posterior = torch.exp(alpha + beta - log_z[:, None, None]) * valid[:, :, None]
+    n = lengths.to(emission_logprobs.dtype)
+    nll = -log_z / n
+    extra = (reads - reads[..., :1]).to(posterior.dtype)
+    latency = (posterior * extra).sum(dim=(1, 2)) / n
+    state_ce = -emissions.sum(dim=(1, 2)) / (n * K)
+    return (nll + latency_weight * latency + state_weight * state_ce).mean()
+
+
 def _loss(model: Any, options: HMTTaskOptions, task: ReorderTask, pairs: list[tuple[list[str], list[str]]]) -> Any:
     import torch
     import torch.nn.functional as F
 
-    from simulagent.policies.hmt import hmt_losses, read_table
+    from simulagent.policies.hmt import read_table
 
     source, target_in, gold, source_lengths, target_lengths = _batch(task, pairs)
     B, T = gold.shape
@@ -178,24 +254,18 @@ def _loss(model: Any, options: HMTTaskOptions, task: ReorderTask, pairs: list[tu
         visible = torch.minimum(options.k + i, lengths).expand(B, T)
         logits = model.output(model.decode(memory, target_in, visible))
         return F.cross_entropy(logits.reshape(B * T, -1), gold.reshape(-1), ignore_index=task.PAD)
-    emissions, selections = [], []
-    for k in range(options.states):
-        visible = torch.minimum(options.lower + i + k, lengths).expand(B, T)
-        hidden = model.decode(memory, target_in, visible)
-        log_probs = F.log_softmax(model.output(hidden), dim=-1)
-        emissions.append(log_probs.gather(-1, gold[:, :, None]).squeeze(-1))
-        selections.append(model.select(hidden).squeeze(-1))
-    emission = torch.stack(emissions, dim=-1)  # (B, T, K)
-    selection = torch.stack(selections, dim=-1)
-    total = emission.new_zeros(())
-    for b in range(B):
-        n = target_lengths[b]
-        reads = read_table(n, options.states, source_lengths[b], options.lower, 1)
-        total = (
-            total
-            + hmt_losses(selection[b, :n], emission[b, :n], reads, options.latency_weight, options.state_weight).total
-        )
-    return total / B
+    # All K states in one decoder pass: the batch is repeated K times (row k·B + b is sentence b under state k), each
+    # copy with its own cross-attention mask z_{i,k}.
+    K = options.states
+    reads = torch.stack([read_table(T, K, n, options.lower, 1) for n in source_lengths])  # (B, T, K)
+    visible = reads.permute(2, 0, 1).reshape(K * B, T)
+    hidden = model.decode(memory.repeat(K, 1, 1), target_in.repeat(K, 1), visible)  # (K·B, T, d)
+    log_probs = F.log_softmax(model.output(hidden), dim=-1)
+    emission = log_probs.gather(-1, gold.repeat(K, 1)[:, :, None]).squeeze(-1).reshape(K, B, T).permute(1, 2, 0)
+    selection = model.select(hidden).squeeze(-1).reshape(K, B, T).permute(1, 2, 0)  # (B, T, K)
+    return batched_hmt_loss(
+        selection, emission, reads, torch.tensor(target_lengths), options.latency_weight, options.state_weight
+    )
 
 
 @dataclass(frozen=True)
@@ -282,11 +352,12 @@ def decode(model: Any, options: HMTTaskOptions, task: ReorderTask, source_words:
                 if read == 0 and not finished:
                     read += 1
                     continue
-                probs = []
-                for k in range(options.states):
-                    visible = torch.full((1, len(written)), max(1, min(hmt.reads(i, k), read)))
-                    hidden = model.decode(memory[:, : max(1, read)], target_in, visible)
-                    probs.append(float(torch.sigmoid(model.select(hidden[0, -1]))))
+                # Every state's c_{i,k} in one pass (one batch row per state), each seeing min(z_{i,k}, read).
+                K = options.states
+                seen = [max(1, min(hmt.reads(i, k), read)) for k in range(K)]
+                visible = torch.tensor(seen)[:, None].expand(K, len(written))
+                hidden = model.decode(memory[:, : max(1, read)].expand(K, -1, -1), target_in.expand(K, -1), visible)
+                probs = torch.sigmoid(model.select(hidden[:, -1]).squeeze(-1)).tolist()
                 action = hmt.decide(state, probs, read, finished)
                 chosen = state.chosen_states[-1] if isinstance(action, WriteAction) else 0
                 see = max(1, min(hmt.reads(i, chosen), read))

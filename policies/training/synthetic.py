@@ -82,6 +82,14 @@ class ReorderTask:
         rng = random.Random(seed)
         return [self.sentence(rng) for _ in range(count)]
 
+    def generate(self, count: int, seed: int) -> list[tuple[list[int], list[int]]]:
+        """`pairs` as token ids: (source ids, target ids ending with the end token)."""
+        return [(self.encode_source(s), self.encode_target(t)) for s, t in self.pairs(count, seed)]
+
+    def detokenize(self, ids: list[int]) -> str:
+        """Target ids -> the sentence string that BLEU scores (special tokens dropped)."""
+        return " ".join(self.decode_target(ids))
+
     def encode_source(self, words: list[str]) -> list[int]:
         return [self._source_ids[w] for w in words]
 

@@ -10,7 +10,14 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from simulagent.errors import UserError  # noqa: E402
-from simulagent.policies.training.hmt_task import HMTTaskOptions, decode, evaluate, train  # noqa: E402
+from simulagent.policies.hmt import hmt_losses, read_table  # noqa: E402
+from simulagent.policies.training.hmt_task import (  # noqa: E402
+    HMTTaskOptions,
+    batched_hmt_loss,
+    decode,
+    evaluate,
+    train,
+)
 from simulagent.policies.training.synthetic import ReorderTask, ReorderTaskOptions  # noqa: E402
 
 TINY = HMTTaskOptions(
@@ -29,6 +36,38 @@ def test_the_task_is_reproducible_and_reorders() -> None:
     assert [w.replace("w", "v") for w in reversed(source[1 : span + 1])] == target[:span]
     markers = sum(w.startswith("<r") for s, _ in task.pairs(200, 0) for w in s)
     assert markers > 50  # reorderings are frequent enough to matter
+
+
+def test_generate_gives_ids_that_detokenize_to_the_words() -> None:
+    task = ReorderTask()
+    ids = task.generate(20, seed=5)
+    assert ids == task.generate(20, seed=5)
+    for (source_ids, target_ids), (source, target) in zip(ids, task.pairs(20, seed=5), strict=True):
+        assert [task.source_vocab[i] for i in source_ids] == source
+        assert target_ids[-1] == task.EOS and task.detokenize(target_ids) == " ".join(target)
+
+
+def test_the_batched_loss_equals_the_per_sentence_hmt_loss() -> None:
+    # Padded sentences of different lengths, including a one-token target and a source shorter than the lag.
+    torch.manual_seed(0)
+    B, T, K, lower = 5, 9, 4, 2
+    target_lengths, source_lengths = [9, 3, 1, 6, 8], [10, 4, 2, 12, 5]
+    selection = torch.randn(B, T, K, requires_grad=True)
+    emission = torch.log_softmax(torch.randn(B, T, K, 7), dim=-1)[..., 0].detach().requires_grad_()
+    reads = torch.stack([read_table(T, K, s, lower, 1) for s in source_lengths])
+    batched = batched_hmt_loss(selection, emission, reads, torch.tensor(target_lengths), 0.7, 0.3)
+    single = [
+        hmt_losses(selection[b, :n], emission[b, :n], read_table(n, K, source_lengths[b], lower, 1), 0.7, 0.3).total
+        for b, n in enumerate(target_lengths)
+    ]
+    reference = torch.stack(single).mean()
+    assert torch.allclose(batched, reference, atol=1e-5)
+    for a, b in zip(
+        torch.autograd.grad(batched, [selection, emission]),
+        torch.autograd.grad(reference, [selection, emission]),
+        strict=True,
+    ):
+        assert torch.allclose(a, b, atol=1e-6)
 
 
 @pytest.mark.parametrize("mode", ["hmt", "waitk"])
