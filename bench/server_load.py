@@ -1,12 +1,19 @@
 """Load test of `simulagent serve`: N concurrent streaming sessions on loopback, in real time, for a while.
 
-Each session streams a recording in 100 ms PCM16 frames at real-time pace (looping it), and records, for every
-committed-output event, the time from sending the frame that completed a second of audio to receiving the event.
-At the end it prints per-chunk latency p50/p95, errors, dropped frames (from /metrics) and the server's peak RSS.
+Sessions start `--ramp-s` apart (clients arrive one after another, so the server can measure its load before the
+next one asks in). Each session streams a recording in 100 ms PCM16 frames at real-time pace (looping it), and
+records, for every committed-output event, the time from sending the frame that completed a second of audio to
+receiving the event. A session the server refuses (`server_busy`: beyond `max_sessions` or the measured capacity of
+the model) ends there and is counted; an admitted one counts the audio the server skipped to keep its backlog
+bounded (`audio.skipped` events). At the end it prints admitted and refused sessions, per-event latency p50/p95,
+other errors, dropped frames and skipped audio (from /metrics), the server's capacity and load (from /health, read
+once every session has started), and its RSS then, at its peak and at the end (flat memory: the three agree).
 
 Usage:
     python bench/server_load.py --sessions 16 --minutes 10 --system simulagent.agent.server.diagnostic:AudioMeter
-    python bench/server_load.py --sessions 16 --minutes 10 --system simulagent.models.<module>:make_system
+    python bench/server_load.py --sessions 16 --minutes 10 --system simulagent.presets:make_fast \
+        --audio recording.mp3
+    python bench/server_load.py --minutes 0.5 --serve-arg=--admission=fixed --serve-arg=--max-backlog-ms=2000
 
 The server runs in a child process (`simulagent serve --system ...`) so its memory is measured on its own.
 """
@@ -21,6 +28,7 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -36,14 +44,31 @@ def _rss_mb(pid: int) -> float:
     return float("nan")
 
 
-async def _session(url: str, audio: np.ndarray, seconds: float, latencies: list[float], errors: list[str]) -> None:
+@dataclass
+class _Result:
+    """What one session saw."""
+
+    admitted: bool = False
+    refused_reason: str = ""
+    sent_ms: float = 0.0
+    skipped_ms: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+
+async def _session(url: str, audio: np.ndarray, seconds: float, delay_s: float, latencies: list[float]) -> _Result:
     import websockets
 
+    await asyncio.sleep(delay_s)
+    result = _Result()
     frame = 1600
     pcm = (np.clip(audio, -1, 1) * 32767).astype("<i2")
     async with websockets.connect(url, max_size=2**22) as ws:
         await ws.send(json.dumps({"type": "hello", "protocol": 1, "mode": "interpretation", "sample_rate_hz": 16000}))
-        json.loads(await ws.recv())
+        first = json.loads(await ws.recv())
+        if first.get("type") == "error":
+            result.refused_reason = first.get("reason", first.get("code", "?"))
+            return result
+        result.admitted = True
         sent_at: list[float] = []
 
         async def reader() -> None:
@@ -52,7 +77,9 @@ async def _session(url: str, audio: np.ndarray, seconds: float, latencies: list[
                     continue
                 message = json.loads(raw)
                 if message.get("type") == "error":
-                    errors.append(message["code"])
+                    result.errors.append(message["code"])
+                elif message.get("event") == "audio.skipped":
+                    result.skipped_ms += float(message["skipped_ms"])
                 elif message.get("event") == "translation.committed" and sent_at:
                     latencies.append(time.perf_counter() - sent_at[-1])
 
@@ -67,6 +94,7 @@ async def _session(url: str, audio: np.ndarray, seconds: float, latencies: list[
                 continue
             position += frame
             await ws.send(chunk.tobytes())
+            result.sent_ms += 100.0
             index += 1
             if index % 10 == 0:
                 sent_at.append(time.perf_counter())
@@ -75,6 +103,16 @@ async def _session(url: str, audio: np.ndarray, seconds: float, latencies: list[
         await ws.send(json.dumps({"type": "end_of_audio"}))
         await asyncio.sleep(2.0)
         task.cancel()
+    return result
+
+
+def _metric(text: str, name: str) -> float:
+    """Sum of a metric's samples in the Prometheus text (0 when absent)."""
+    total = 0.0
+    for line in text.splitlines():
+        if line.startswith((name + " ", name + "{")):
+            total += float(line.rsplit(" ", 1)[1])
+    return total
 
 
 async def _main(args: argparse.Namespace) -> None:
@@ -82,9 +120,8 @@ async def _main(args: argparse.Namespace) -> None:
 
     port = args.port
     env = dict(os.environ)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "simulagent", "serve", "--port", str(port), "--system", args.system], env=env
-    )
+    command = [sys.executable, "-m", "simulagent", "serve", "--port", str(port), "--system", args.system]
+    server = subprocess.Popen([*command, *args.serve_arg], env=env)
     try:
         base = f"http://127.0.0.1:{port}"
         for _ in range(600):
@@ -100,28 +137,57 @@ async def _main(args: argparse.Namespace) -> None:
         else:
             audio = (0.2 * np.sin(2 * np.pi * 220 * np.arange(16000 * 5) / 16000)).astype(np.float32)
         latencies: list[float] = []
-        errors: list[str] = []
         peak_mb = 0.0
+        ramp_end_s = args.ramp_s * max(0, args.sessions - 1) + 5.0
+        after_ramp_mb: float | None = None
+        loaded_health: dict[str, object] = {}
 
         async def watch() -> None:
-            nonlocal peak_mb
+            nonlocal peak_mb, after_ramp_mb
+            started = time.monotonic()
             while True:
-                peak_mb = max(peak_mb, _rss_mb(server.pid))
+                rss = _rss_mb(server.pid)
+                peak_mb = max(peak_mb, rss)
+                if after_ramp_mb is None and time.monotonic() - started >= ramp_end_s:
+                    after_ramp_mb = rss
+                    async with httpx.AsyncClient() as http:  # capacity and load while every session runs
+                        loaded_health.update((await http.get(base + "/health", timeout=10.0)).json())
                 await asyncio.sleep(1.0)
 
         watcher = asyncio.create_task(watch())
         seconds = args.minutes * 60
-        await asyncio.gather(
-            *(_session(f"ws://127.0.0.1:{port}/ws", audio, seconds, latencies, errors) for _ in range(args.sessions))
+        url = f"ws://127.0.0.1:{port}/ws"
+        results = await asyncio.gather(
+            *(_session(url, audio, seconds, i * args.ramp_s, latencies) for i in range(args.sessions))
         )
         watcher.cancel()
         metrics = httpx.get(base + "/metrics").text
-        dropped = [line for line in metrics.splitlines() if line.startswith("simulagent_dropped_audio_frames_total")]
+        admitted = [r for r in results if r.admitted]
+        refused: dict[str, int] = {}
+        for r in results:
+            if not r.admitted:
+                refused[r.refused_reason] = refused.get(r.refused_reason, 0) + 1
+        errors = [code for r in results for code in r.errors]
+        sent_s = sum(r.sent_ms for r in admitted) / 1000.0
+        skipped_s = sum(r.skipped_ms for r in admitted) / 1000.0
         q = statistics.quantiles(latencies, n=20) if len(latencies) >= 20 else [float("nan")] * 19
-        print(f"sessions={args.sessions} minutes={args.minutes} system={args.system}")
-        print(f"events={len(latencies)} errors={len(errors)} {dropped[0] if dropped else ''}")
-        print(f"latency p50={statistics.median(latencies) * 1000:.1f} ms p95={q[18] * 1000:.1f} ms")
-        print(f"server peak RSS={peak_mb:.0f} MB, final RSS={_rss_mb(server.pid):.0f} MB")
+        p50 = statistics.median(latencies) * 1000 if latencies else float("nan")
+        print(f"sessions={args.sessions} minutes={args.minutes} ramp={args.ramp_s}s system={args.system}")
+        print(f"admitted={len(admitted)} refused={sum(refused.values())} {refused or ''}")
+        print(
+            f"events={len(latencies)} errors={len(errors)} {sorted(set(errors)) or ''} "
+            f"dropped_frames={_metric(metrics, 'simulagent_dropped_audio_frames_total'):.0f}"
+        )
+        share = f" ({100 * skipped_s / sent_s:.1f}% of {sent_s:.0f} s sent)" if sent_s else ""
+        print(
+            f"skipped audio={skipped_s:.1f} s{share}, "
+            f"metric={_metric(metrics, 'simulagent_skipped_audio_seconds_total'):.1f} s"
+        )
+        print(f"latency p50={p50:.1f} ms p95={q[18] * 1000:.1f} ms")
+        print(f"after the ramp: capacity={json.dumps(loaded_health.get('capacity'))}")
+        print(f"after the ramp: load={json.dumps(loaded_health.get('load'))}")
+        ramp_mb = "-" if after_ramp_mb is None else f"{after_ramp_mb:.0f}"
+        print(f"server RSS after ramp={ramp_mb} MB, peak={peak_mb:.0f} MB, final={_rss_mb(server.pid):.0f} MB")
     finally:
         server.terminate()
         try:
@@ -138,6 +204,13 @@ def main() -> None:
     parser.add_argument("--system", default="simulagent.agent.server.diagnostic:AudioMeter")
     parser.add_argument("--audio", default="")
     parser.add_argument("--port", type=int, default=8799)
+    parser.add_argument("--ramp-s", type=float, default=1.0, help="seconds between session starts")
+    parser.add_argument(
+        "--serve-arg",
+        action="append",
+        default=[],
+        help="extra flag for `simulagent serve`, e.g. --serve-arg=--max-backlog-ms=2000 (repeatable)",
+    )
     asyncio.run(_main(parser.parse_args()))
 
 

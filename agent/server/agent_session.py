@@ -13,7 +13,7 @@ from simulagent.agent.agent import Agent
 from simulagent.agent.events import AudioOut as AgentAudio
 from simulagent.agent.events import Event, to_dict
 from simulagent.agent.server.protocol import Hello
-from simulagent.agent.server.session import AudioOut, EventOut
+from simulagent.agent.server.session import AudioOut, EventOut, end_events
 from simulagent.agent.turns import TurnTaker, VadEvent
 from simulagent.audio import resample
 from simulagent.types import AudioChunk
@@ -119,5 +119,5 @@ class AgentSession:
             poller.cancel()
 
     async def close(self) -> None:
-        await self._events.put(_END)
+        end_events(self._events, _END)
         self.agent.close()

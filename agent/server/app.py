@@ -7,6 +7,11 @@ the logs.
 
 Back-pressure: each session has bounded queues. A client that does not read its events makes the session's sends
 wait, which stops the session from reading that client's audio: memory stays bounded and nothing is dropped.
+
+Admission control and load shedding: streaming sessions share one model worker, which measures its load; a session
+beyond `max_sessions`, or a stream beyond the measured capacity, is refused with `server_busy` and a retry-after
+hint (`admission.py`). An admitted stream that the model cannot keep up with skips its oldest unprocessed audio
+beyond `max_backlog_ms` and is told so (`audio.skipped`), so memory stays flat even when capacity is misjudged.
 """
 
 from __future__ import annotations
@@ -20,13 +25,14 @@ import logging
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from simulagent.agent.server.admission import Admission, AdmissionPolicy
 from simulagent.agent.server.metrics import ServerMetrics
+from simulagent.agent.server.options import ServerOptions
 from simulagent.agent.server.protocol import (
     MAX_AUDIO_FRAME_BYTES,
     PROTOCOL_VERSION,
@@ -38,7 +44,8 @@ from simulagent.agent.server.protocol import (
     TextInput,
     parse_client_message,
 )
-from simulagent.agent.server.session import AudioOut, EventOut, ServerSession, SessionFactory
+from simulagent.agent.server.session import AUDIO_SKIPPED, AudioOut, EventOut, ServerSession, SessionFactory
+from simulagent.agent.server.worker import LoadSnapshot, ModelWorker, shared_worker
 from simulagent.errors import UserError
 from simulagent.types import AudioChunk
 
@@ -47,33 +54,6 @@ __all__ = ["ServerOptions", "check_bind", "create_app"]
 log = logging.getLogger("simulagent.server")
 
 STATIC_DIR = Path(__file__).parent / "static"
-
-
-@dataclass(frozen=True)
-class ServerOptions:
-    """How the server treats its clients.
-
-    Attributes:
-        token: bearer token clients must present ("" = none; only allowed on loopback).
-        allowed_origins: browser origins allowed besides the server's own.
-        max_sessions: concurrent sessions; more are refused with code "busy".
-        max_messages_per_s: per-connection message rate (a burst of twice this is tolerated).
-        max_pending_events: bound of each session's outgoing queue.
-        loaded_models: names reported by /health.
-    """
-
-    token: str = ""
-    allowed_origins: tuple[str, ...] = ()
-    max_sessions: int = 16
-    max_messages_per_s: float = 200.0
-    max_pending_events: int = 256
-    loaded_models: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        if self.max_sessions < 1:
-            raise UserError(f"max_sessions must be >= 1; got {self.max_sessions}")
-        if self.max_messages_per_s <= 0:
-            raise UserError(f"max_messages_per_s must be > 0; got {self.max_messages_per_s}")
 
 
 def is_loopback(host: str) -> bool:
@@ -114,12 +94,77 @@ class _RateLimiter:
         return False
 
 
-def create_app(session_factory: SessionFactory, options: ServerOptions | None = None) -> Any:
+class _Capacity:
+    """The open sessions of one app, and the admission decisions made from them and the worker's load."""
+
+    def __init__(self, options: ServerOptions, worker: ModelWorker, metrics: ServerMetrics) -> None:
+        self.options = options
+        self.worker = worker
+        self.metrics = metrics
+        self.policy = AdmissionPolicy(options)
+        self.sessions: set[str] = set()
+        self.streams: set[str] = set()
+
+    def load(self) -> LoadSnapshot:
+        return self.worker.load.snapshot(self.options.load_window_s)
+
+    def admit_connection(self, session_id: str) -> Admission:
+        admission = self.policy.admit_connection(len(self.sessions))
+        if admission.admitted:
+            self.sessions.add(session_id)
+        return admission
+
+    def admit_stream(self, session_id: str) -> Admission:
+        # No await between the decision and the bookkeeping: concurrent hellos cannot both take the last place.
+        admission = self.policy.admit_stream(len(self.streams), self.load())
+        if admission.admitted:
+            self.streams.add(session_id)
+        return admission
+
+    def release(self, session_id: str) -> None:
+        self.sessions.discard(session_id)
+        self.streams.discard(session_id)
+
+    def report(self) -> dict[str, Any]:
+        """The capacity and load part of /health."""
+        load = self.load()
+        rtf = self.policy.real_time_factor(load)
+        accepting = (
+            self.policy.admit_connection(len(self.sessions)).admitted
+            and self.policy.admit_stream(len(self.streams), load).admitted
+        )
+        return {
+            "streaming_sessions": len(self.streams),
+            "capacity": {
+                "admission": self.options.admission,
+                "max_sessions": self.options.max_sessions,
+                "measured_limit": self.policy.measured_limit(load),
+                "max_model_load": self.options.max_model_load,
+                "max_backlog_ms": self.options.max_backlog_ms,
+                "accepting_streams": accepting,
+            },
+            "load": {
+                "window_s": round(load.window_s, 3),
+                "model_busy_fraction": round(load.busy_fraction, 4),
+                "real_time_factor": None if rtf is None else round(rtf, 4),
+                "audio_s": round(load.audio_ms / 1000.0, 3),
+                "updates": load.updates,
+            },
+            "refused_sessions": {reason: self.metrics.refused(reason) for reason in ("max_sessions", "load")},
+            "skipped_audio_s": round(self.metrics.skipped_audio_s(), 3),
+        }
+
+
+def create_app(
+    session_factory: SessionFactory, options: ServerOptions | None = None, worker: ModelWorker | None = None
+) -> Any:
     """Build the Starlette application.
 
     Args:
         session_factory: makes one `ServerSession` per connection (shares loaded models between sessions).
-        options: security and limits.
+        options: security, limits, admission control and load shedding.
+        worker: the model worker the factory's streaming sessions run on, whose load admission reads (default: the
+            process-wide one, which `system_session_factory` also uses by default).
     """
     from starlette.applications import Starlette
     from starlette.requests import Request
@@ -130,15 +175,17 @@ def create_app(session_factory: SessionFactory, options: ServerOptions | None = 
 
     opts = options or ServerOptions()
     metrics = ServerMetrics()
-    active: set[str] = set()
+    capacity = _Capacity(opts, worker or shared_worker(), metrics)
+    metrics.watch_load(lambda: capacity.load().busy_fraction, lambda: capacity.policy.real_time_factor(capacity.load()))
 
     async def health(request: Request) -> JSONResponse:
         return JSONResponse(
             {
                 "status": "ok",
-                "sessions": len(active),
+                "sessions": len(capacity.sessions),
                 "loaded_models": list(opts.loaded_models),
                 "protocol": PROTOCOL_VERSION,
+                **capacity.report(),
             }
         )
 
@@ -160,20 +207,17 @@ def create_app(session_factory: SessionFactory, options: ServerOptions | None = 
             await websocket.close(code=4403, reason="origin not allowed")
             return
         await websocket.accept()
-        if len(active) >= opts.max_sessions:
-            await _send_error(
-                websocket, metrics, "busy", f"the server is serving its maximum of {opts.max_sessions} sessions"
-            )
-            await websocket.close(code=1013)
-            return
         session_id = uuid.uuid4().hex
-        active.add(session_id)
+        admission = capacity.admit_connection(session_id)
+        if not admission.admitted:
+            await _refuse(websocket, metrics, admission, opts.retry_after_ms)
+            return
         metrics.sessions_active.inc()
         metrics.sessions_total.inc()
         try:
-            await _serve(websocket, session_id, session_factory, opts, metrics)
+            await _serve(websocket, session_id, session_factory, opts, metrics, capacity)
         finally:
-            active.discard(session_id)
+            capacity.release(session_id)
             metrics.sessions_active.dec()
 
     routes = [
@@ -202,13 +246,31 @@ def _origin_allowed(origin: str, host: str, allowed: Sequence[str]) -> bool:
     return origin in own
 
 
-async def _send_error(websocket: Any, metrics: ServerMetrics, code: str, message: str) -> None:
+async def _send_error(websocket: Any, metrics: ServerMetrics, code: str, message: str, **extra: Any) -> None:
     metrics.errors.labels(code=code).inc()
-    await websocket.send_text(json.dumps({"type": "error", "code": code, "message": message}))
+    await websocket.send_text(json.dumps({"type": "error", "code": code, "message": message, **extra}))
+
+
+async def _refuse(websocket: Any, metrics: ServerMetrics, admission: Admission, retry_after_ms: int) -> None:
+    """Tell a client it was not admitted, with a retry-after hint, and close with 1013 (try again later)."""
+    metrics.sessions_refused.labels(reason=admission.reason).inc()
+    message = f"server busy: {admission.message}; try again in {retry_after_ms / 1000:g} s"
+    try:
+        await _send_error(
+            websocket, metrics, "server_busy", message, reason=admission.reason, retry_after_ms=retry_after_ms
+        )
+    except Exception:  # the client left before hearing why: nothing left to tell it
+        log.debug("could not send server_busy", exc_info=True)
+    await _safe_close(websocket, 1013, "server busy")
 
 
 async def _serve(
-    websocket: Any, session_id: str, factory: SessionFactory, opts: ServerOptions, metrics: ServerMetrics
+    websocket: Any,
+    session_id: str,
+    factory: SessionFactory,
+    opts: ServerOptions,
+    metrics: ServerMetrics,
+    capacity: _Capacity,
 ) -> None:
     from starlette.websockets import WebSocketDisconnect
 
@@ -226,6 +288,12 @@ async def _serve(
         # receive_text raises KeyError/RuntimeError when the first frame is binary or the socket closed.
         await _safe_close(websocket, 1008)
         return
+    if hello.mode == "interpretation":  # a stream on the shared model worker
+        admission = capacity.admit_stream(session_id)
+        if not admission.admitted:
+            log.info("refused a stream: %s", admission.message)
+            await _refuse(websocket, metrics, admission, opts.retry_after_ms)
+            return
     try:
         session = factory(hello)
     except UserError as exc:
@@ -235,7 +303,7 @@ async def _serve(
     ready = {"type": "ready", "protocol": PROTOCOL_VERSION, "session_id": session_id, "mode": hello.mode}
     ready.update({"thread_id": hello.thread_id or session_id, **dict(session.describe())})
     await websocket.send_text(json.dumps(ready))
-    sender = asyncio.create_task(_send_events(websocket, session))
+    sender = asyncio.create_task(_send_events(websocket, session, metrics))
     try:
         await _receive_loop(websocket, session, hello, limiter, metrics)
     except WebSocketDisconnect:
@@ -298,7 +366,7 @@ async def _receive_loop(
             await _send_error(websocket, metrics, "hello_twice", "hello may only be the first message")
 
 
-async def _send_events(websocket: Any, session: ServerSession) -> None:
+async def _send_events(websocket: Any, session: ServerSession, metrics: ServerMetrics) -> None:
     async for item in session.events():
         if isinstance(item, AudioOut):
             pcm = (np.clip(item.samples, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
@@ -312,13 +380,15 @@ async def _send_events(websocket: Any, session: ServerSession) -> None:
             await websocket.send_text(json.dumps(header))
             await websocket.send_bytes(pcm)
         elif isinstance(item, EventOut):
+            if item.kind == AUDIO_SKIPPED:
+                metrics.skipped_audio.inc(float(item.payload["skipped_ms"]) / 1000.0)
             await websocket.send_text(
                 json.dumps({"type": "event", "event": item.kind, **dict(item.payload)}, default=str)
             )
 
 
-async def _safe_close(websocket: Any, code: int) -> None:
+async def _safe_close(websocket: Any, code: int, reason: str | None = None) -> None:
     from starlette.websockets import WebSocketDisconnect
 
     with contextlib.suppress(RuntimeError, WebSocketDisconnect):  # already closed, or the client left first
-        await websocket.close(code=code)
+        await websocket.close(code=code, reason=reason)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib
 import os
 from typing import Any
 
+from simulagent.agent.server.options import ServerOptions
 from simulagent.config import Config
 from simulagent.errors import UserError
+
+_DEFAULTS = ServerOptions()
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -23,7 +27,63 @@ def register(parser: argparse.ArgumentParser) -> None:
         "speech translator",
     )
     parser.add_argument("--allow-origin", action="append", default=[], help="extra browser origin to accept")
+    limits = parser.add_argument_group("admission control and load shedding (docs/protocol.md)")
+    limits.add_argument(
+        "--max-sessions", type=int, default=None, help="concurrent sessions of any mode (default from config: 16)"
+    )
+    limits.add_argument(
+        "--admission",
+        choices=["measured", "fixed"],
+        default=None,
+        help="measured: also refuse streams beyond the capacity measured on the model (default); fixed: only "
+        "--max-sessions",
+    )
+    limits.add_argument(
+        "--max-model-load",
+        type=float,
+        default=None,
+        metavar="FRACTION",
+        help=f"share of the model worker's time the measured limit fills (default {_DEFAULTS.max_model_load:g})",
+    )
+    limits.add_argument(
+        "--load-window-s",
+        type=float,
+        default=None,
+        help=f"how far back the load estimate looks (default {_DEFAULTS.load_window_s:g})",
+    )
+    limits.add_argument(
+        "--max-backlog-ms",
+        type=float,
+        default=None,
+        help=f"unprocessed audio a stream may hold before its oldest is skipped (default {_DEFAULTS.max_backlog_ms:g})",
+    )
+    limits.add_argument(
+        "--retry-after-ms",
+        type=int,
+        default=None,
+        help=f"retry hint sent to refused clients (default {_DEFAULTS.retry_after_ms})",
+    )
     parser.set_defaults(func=_serve)
+
+
+def server_options(
+    args: argparse.Namespace, config: Config, token: str = "", loaded_models: tuple[str, ...] = ()
+) -> ServerOptions:
+    """The `ServerOptions` of the `serve` flags, falling back to the config file, then to the defaults."""
+    chosen = {
+        "admission": args.admission,
+        "max_model_load": args.max_model_load,
+        "load_window_s": args.load_window_s,
+        "max_backlog_ms": args.max_backlog_ms,
+        "retry_after_ms": args.retry_after_ms,
+    }
+    return ServerOptions(
+        token=token,
+        allowed_origins=tuple(args.allow_origin),
+        max_sessions=config.server.max_sessions if args.max_sessions is None else args.max_sessions,
+        loaded_models=loaded_models,
+        **{name: value for name, value in chosen.items() if value is not None},
+    )
 
 
 def load_factory(spec: str) -> Any:
@@ -42,8 +102,9 @@ def load_factory(spec: str) -> Any:
 
 
 def _serve(args: argparse.Namespace, config: Config) -> int:
-    from simulagent.agent.server.app import ServerOptions, check_bind, create_app
+    from simulagent.agent.server.app import check_bind, create_app
     from simulagent.agent.server.sessions import build_session_factory
+    from simulagent.agent.server.worker import ModelWorker
 
     host = args.host or config.server.host
     port = config.server.port if args.port is None else args.port
@@ -51,16 +112,10 @@ def _serve(args: argparse.Namespace, config: Config) -> int:
         raise UserError(f"--port must be in 1..65535; got {port}")
     token = args.token if args.token is not None else os.environ.get(config.server.token_env, "")
     check_bind(host, token)
-    factory, models = build_session_factory(config, system_spec=args.system)
-    app = create_app(
-        factory,
-        ServerOptions(
-            token=token,
-            allowed_origins=tuple(args.allow_origin),
-            max_sessions=config.server.max_sessions,
-            loaded_models=models,
-        ),
-    )
+    options = server_options(args, config, token)  # checked before any model loads
+    worker = ModelWorker()
+    factory, models = build_session_factory(config, system_spec=args.system, options=options, worker=worker)
+    app = create_app(factory, dataclasses.replace(options, loaded_models=models), worker=worker)
     import uvicorn
 
     shown_host = f"[{host}]" if ":" in host else host

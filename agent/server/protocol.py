@@ -8,8 +8,10 @@ Client to server, in order:
    `MAX_AUDIO_FRAME_BYTES` each), `text` messages (a typed utterance), `interrupt` (the user spoke over the
    agent), `end_of_audio` (the source stream is over), `ping`.
 
-Server to client: `ready` (after hello), `event` messages that mirror the Python event types, `audio` headers each
-followed by one binary frame of PCM16 output audio, `error`, `pong`.
+Server to client: `ready` (after hello), `event` messages that mirror the Python event types (and `audio.skipped`
+when the server sheds load), `audio` headers each followed by one binary frame of PCM16 output audio, `error`
+(`server_busy` with a `retry_after_ms` hint, then a close with code 1013, when the session is not admitted),
+`pong`.
 
 `docs/protocol.md` documents the messages; `PROTOCOL_SCHEMA` is their JSON Schema.
 """
@@ -184,7 +186,11 @@ PROTOCOL_SCHEMA: dict[str, Any] = {
         "event": _obj(
             {
                 "type": {"const": "event"},
-                "event": {"type": "string", "description": "the Python event type, e.g. transcript.partial"},
+                "event": {
+                    "type": "string",
+                    "description": "the Python event type, e.g. transcript.partial; audio.skipped (skipped_ms, "
+                    "from_ms, to_ms, total_skipped_ms, max_backlog_ms) when load shedding skipped source audio",
+                },
             },
             ("event",),
         ),
@@ -199,7 +205,21 @@ PROTOCOL_SCHEMA: dict[str, Any] = {
             ("sample_rate_hz", "num_samples"),
         ),
         "error": _obj(
-            {"type": {"const": "error"}, "code": {"type": "string"}, "message": {"type": "string"}}, ("code", "message")
+            {
+                "type": {"const": "error"},
+                "code": {"type": "string", "description": "machine-readable, e.g. bad_json, rate_limited, server_busy"},
+                "message": {"type": "string", "description": "what is wrong, for people"},
+                "reason": {
+                    "enum": ["max_sessions", "load"],
+                    "description": "server_busy only: the session limit, or the measured capacity of the model",
+                },
+                "retry_after_ms": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "server_busy only: wait at least this long before connecting again",
+                },
+            },
+            ("code", "message"),
         ),
         "pong": _obj({"type": {"const": "pong"}}),
     },

@@ -10,17 +10,26 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
 
 from simulagent.agent.server.protocol import Hello
+from simulagent.agent.server.worker import ModelWorker, shared_worker
 from simulagent.types import AudioChunk, SpeechSegment, StreamingSystem, TextSegment
 
-__all__ = ["AudioOut", "EventOut", "ServerSession", "SessionFactory", "StreamingSystemSession"]
+__all__ = [
+    "AUDIO_SKIPPED",
+    "AudioOut",
+    "EventOut",
+    "ServerSession",
+    "SessionFactory",
+    "StreamingSystemSession",
+    "end_events",
+]
 
 
 @dataclass(frozen=True)
@@ -64,59 +73,114 @@ class ServerSession(Protocol):
 SessionFactory = Callable[[Hello], ServerSession]
 
 _END = object()
-
-# Model work of every session runs here, one update at a time: the speech core already uses both cores for one
-# update, and a thread per session would oversubscribe them and starve the event loop (missed pings, dropped
-# connections under load); queued updates are back-pressure instead.
-_MODEL_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="simulagent-model")
+# The speech core decodes at most 30 s at once; a slow model takes steps of up to this much coalesced audio.
 _MAX_STEP_MS = 4_000.0
+
+AUDIO_SKIPPED = "audio.skipped"
+"""The event a streaming session sends when it sheds load: fields `skipped_ms`, `from_ms`, `to_ms` (the skipped
+span on the source time line), `total_skipped_ms` (this session so far), `max_backlog_ms`."""
 
 
 class StreamingSystemSession:
     """Serves one stream of a speech-to-text (or speech-to-speech) `StreamingSystem`.
 
     The system object is shared between sessions; this session owns only its state. The system's `push`/`pop` are
-    synchronous and may be slow (a Whisper update), so they run on the shared model worker thread, one update at a
-    time across all sessions.
+    synchronous and may be slow (a Whisper update), so they run on the shared model worker, one update at a time
+    across all sessions.
+
+    Audio that arrives while an update runs waits in the session's backlog and goes, coalesced, into the next
+    update, so the socket keeps being read (pings answered) and a slow model takes larger steps instead of falling
+    further behind. The backlog is bounded: past `max_backlog_ms` the oldest waiting audio is skipped, down to half
+    the bound, and the client is told with an `audio.skipped` event. Skipping the oldest keeps the output close to
+    live speech; the stream's time line keeps the gap (the next segment's `offset_ms` is its true source time).
 
     Args:
         system: the shared system.
         hello: the client's hello (languages, mode).
         max_pending_events: bound of the outgoing queue; when full, the system waits (back-pressure).
+        worker: the model worker (measures the load); default the process-wide one.
+        max_backlog_ms: most unprocessed audio kept; see above.
     """
 
-    def __init__(self, system: StreamingSystem[Any], hello: Hello, max_pending_events: int = 256) -> None:
+    def __init__(
+        self,
+        system: StreamingSystem[Any],
+        hello: Hello,
+        max_pending_events: int = 256,
+        *,
+        worker: ModelWorker | None = None,
+        max_backlog_ms: float = 5_000.0,
+    ) -> None:
+        if not max_backlog_ms > 0:
+            raise ValueError(f"max_backlog_ms must be > 0; got {max_backlog_ms}")
         self._system = system
         self._hello = hello
+        self._worker = worker or shared_worker()
+        self._max_backlog_ms = max_backlog_ms
         self._state = system.new_state()
         self._events: asyncio.Queue[object] = asyncio.Queue(max_pending_events)
         self._lock = asyncio.Lock()
         self._finished = False
         self._committed: list[str] = []
-        # Audio that arrived while an update ran: pushed as one segment by the next update, so the socket keeps
-        # being read (pings answered) and a slow model takes larger steps instead of falling further behind.
-        self._pending: list[AudioChunk] = []
+        self._pending: deque[AudioChunk] = deque()
+        self._backlog_ms = 0.0
+        self._skipped_ms = 0.0
         self._updating: asyncio.Task[None] | None = None
+        self._closed = False
+
+    @property
+    def backlog_ms(self) -> float:
+        """Audio received and not yet handed to the system."""
+        return self._backlog_ms
+
+    @property
+    def skipped_ms(self) -> float:
+        """Audio skipped so far to keep the backlog bounded."""
+        return self._skipped_ms
 
     def describe(self) -> Mapping[str, Any]:
-        return {"mode": "interpretation", "system": self._system.spec.name}
+        return {"mode": "interpretation", "system": self._system.spec.name, "max_backlog_ms": self._max_backlog_ms}
 
     async def push_audio(self, chunk: AudioChunk) -> None:
         self._pending.append(chunk)
+        self._backlog_ms += chunk.duration_ms
+        if self._backlog_ms > self._max_backlog_ms:
+            await self._shed()
         if self._updating is None or self._updating.done():
             self._updating = asyncio.create_task(self._drain_pending())
         if self._events.full():
             await self._updating  # the client is not reading its events: back-pressure on its audio too
 
+    async def _shed(self) -> None:
+        """Skip the oldest waiting audio down to half the bound (the newest chunk always stays), and say so."""
+        first = self._pending[0]
+        skipped_ms = 0.0
+        last = first
+        while len(self._pending) > 1 and self._backlog_ms > self._max_backlog_ms / 2:
+            last = self._pending.popleft()
+            self._backlog_ms -= last.duration_ms
+            skipped_ms += last.duration_ms
+        if skipped_ms == 0.0:
+            return
+        self._skipped_ms += skipped_ms
+        payload = {
+            "skipped_ms": skipped_ms,
+            "from_ms": first.start_ms,
+            "to_ms": last.start_ms + last.duration_ms,
+            "total_skipped_ms": self._skipped_ms,
+            "max_backlog_ms": self._max_backlog_ms,
+        }
+        await self._events.put(EventOut(AUDIO_SKIPPED, payload))
+
     async def _drain_pending(self) -> None:
         while self._pending:
-            # At most _MAX_STEP_MS of audio per update: the speech core decodes at most 30 s at once.
             chunks: list[AudioChunk] = []
             total_ms = 0.0
             while self._pending and (not chunks or total_ms + self._pending[0].duration_ms <= _MAX_STEP_MS):
-                chunk = self._pending.pop(0)
+                chunk = self._pending.popleft()
                 chunks.append(chunk)
                 total_ms += chunk.duration_ms
+            self._backlog_ms = max(0.0, self._backlog_ms - total_ms)
             samples = chunks[0].samples if len(chunks) == 1 else np.concatenate([c.samples for c in chunks])
             await self._step(SpeechSegment(samples, chunks[0].sample_rate_hz, offset_ms=chunks[0].start_ms))
 
@@ -143,11 +207,11 @@ class StreamingSystemSession:
         """A translator has nothing to cancel: interpretation keeps going while the user speaks."""
 
     async def _step(self, segment: TextSegment | SpeechSegment) -> None:
-        if self._finished:
+        if self._finished or self._closed:
             return
+        audio_ms = segment.duration_ms if isinstance(segment, SpeechSegment) else 0.0
         async with self._lock:
-            loop = asyncio.get_running_loop()
-            outputs = await loop.run_in_executor(_MODEL_WORKER, self._push_and_drain, segment)
+            outputs = await self._worker.run(lambda: self._push_and_drain(segment), audio_ms)
         for out in outputs:
             await self._emit(out)
 
@@ -164,6 +228,8 @@ class StreamingSystemSession:
         return outputs
 
     async def _emit(self, out: TextSegment | SpeechSegment) -> None:
+        if self._closed:  # an update that was running when the client left: nobody to tell
+            return
         if isinstance(out, TextSegment):
             if out.content:
                 self._committed.append(out.content)
@@ -185,7 +251,22 @@ class StreamingSystemSession:
             yield item
 
     async def close(self) -> None:
-        await self._events.put(_END)
+        """The client is gone: its waiting audio is dropped (no more model time for it) and the event stream ends."""
+        self._closed = True
+        self._pending.clear()
+        self._backlog_ms = 0.0
+        end_events(self._events, _END)
+
+
+def end_events(queue: asyncio.Queue[object], end: object) -> None:
+    """Put the end marker on an event queue without waiting: the client is gone, so events it did not read may go
+    (waiting could block for ever once nobody reads the queue, and keep the session's place taken)."""
+    while True:
+        try:
+            queue.put_nowait(end)
+            return
+        except asyncio.QueueFull:
+            queue.get_nowait()
 
 
 def event_payload(event: object) -> dict[str, Any]:

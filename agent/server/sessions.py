@@ -8,8 +8,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from simulagent.agent.server.options import ServerOptions
 from simulagent.agent.server.protocol import Hello
 from simulagent.agent.server.session import ServerSession, StreamingSystemSession
+from simulagent.agent.server.worker import ModelWorker
 from simulagent.config import Config
 from simulagent.errors import UserError
 from simulagent.types import StreamingSystem
@@ -18,22 +20,44 @@ __all__ = ["build_session_factory", "system_session_factory"]
 
 
 def system_session_factory(
-    system: StreamingSystem[Any], max_pending_events: int = 256
+    system: StreamingSystem[Any], options: ServerOptions | None = None, worker: ModelWorker | None = None
 ) -> Callable[[Hello], ServerSession]:
-    """Serve one shared `StreamingSystem` to every connection (interpretation mode only)."""
+    """Serve one shared `StreamingSystem` to every connection (interpretation mode only).
+
+    Args:
+        system: the shared system.
+        options: the session limits (`max_pending_events`, `max_backlog_ms`); give `create_app` the same.
+        worker: the model worker running every update; give `create_app` the same (default: the process-wide one).
+    """
+    opts = options or ServerOptions()
 
     def make(hello: Hello) -> ServerSession:
         if hello.mode != "interpretation":
             raise UserError(f"this server runs the system {system.spec.name!r} and only offers interpretation mode")
-        return StreamingSystemSession(system, hello, max_pending_events=max_pending_events)
+        return _streaming_session(system, hello, opts, worker)
 
     return make
 
 
+def _streaming_session(
+    system: StreamingSystem[Any], hello: Hello, options: ServerOptions, worker: ModelWorker | None
+) -> StreamingSystemSession:
+    return StreamingSystemSession(
+        system, hello, options.max_pending_events, worker=worker, max_backlog_ms=options.max_backlog_ms
+    )
+
+
 def build_session_factory(
-    config: Config, system_spec: str | None = None
+    config: Config,
+    system_spec: str | None = None,
+    options: ServerOptions | None = None,
+    worker: ModelWorker | None = None,
 ) -> tuple[Callable[[Hello], ServerSession], tuple[str, ...]]:
-    """The factory `simulagent serve` uses, and the names of the models it loaded (for /health)."""
+    """The factory `simulagent serve` uses, and the names of the models it loaded (for /health).
+
+    `options` and `worker` are the ones given to `create_app` (see `system_session_factory`).
+    """
+    opts = options or ServerOptions()
     if system_spec is not None:
         from simulagent.agent.server.cli import load_factory
 
@@ -41,11 +65,16 @@ def build_session_factory(
         system = make_system()
         if not isinstance(system, StreamingSystem):
             raise UserError(f"{system_spec} did not return a StreamingSystem (got {type(system).__name__})")
-        return system_session_factory(system), (system.spec.name,)
-    return _default_factory(config), ("whisper:bundled:base (loaded on first interpretation session)", "agent")
+        return system_session_factory(system, opts, worker), (system.spec.name,)
+    return _default_factory(config, opts, worker), (
+        "whisper:bundled:base (loaded on first interpretation session)",
+        "agent",
+    )
 
 
-def _default_factory(config: Config) -> Callable[[Hello], ServerSession]:
+def _default_factory(
+    config: Config, options: ServerOptions, worker: ModelWorker | None
+) -> Callable[[Hello], ServerSession]:
     """Interpretation: the bundled Whisper translator (one system per language pair, shared by every session);
     dialogue: one agent per session (thread id resumable), sharing the loaded skills, router and LLM."""
     import threading
@@ -67,7 +96,7 @@ def _default_factory(config: Config) -> Callable[[Hello], ServerSession]:
                     else:
                         system = make_system("fast", task="translate", source_lang=source, target_lang=target)
                     systems[(source, target)] = system
-            return StreamingSystemSession(systems[(source, target)], hello)
+            return _streaming_session(systems[(source, target)], hello, options, worker)
         from simulagent.agent.agent import Agent, AgentOptions
         from simulagent.agent.server.agent_session import AgentSession
 
@@ -75,8 +104,10 @@ def _default_factory(config: Config) -> Callable[[Hello], ServerSession]:
             if "template" not in shared:
                 shared["template"] = Agent.from_config(config)
         template: Agent = shared["template"]
-        options = AgentOptions(thread_id=hello.thread_id or "default", time_zone=template.options.time_zone)
-        agent = Agent(template.registry, template.router, llm=template.llm, http=template.http, options=options)
-        return AgentSession(agent, hello, listen_model=config.agent.listen_model)
+        agent_options = AgentOptions(thread_id=hello.thread_id or "default", time_zone=template.options.time_zone)
+        agent = Agent(template.registry, template.router, llm=template.llm, http=template.http, options=agent_options)
+        return AgentSession(
+            agent, hello, max_pending_events=options.max_pending_events, listen_model=config.agent.listen_model
+        )
 
     return make

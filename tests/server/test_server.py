@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -13,6 +14,7 @@ from starlette.websockets import WebSocketDisconnect
 from simulagent.agent.server import PROTOCOL_SCHEMA, ServerOptions, check_bind, create_app
 from simulagent.agent.server.protocol import ProtocolError, parse_client_message
 from simulagent.agent.server.sessions import system_session_factory
+from simulagent.agent.server.worker import ModelWorker
 from simulagent.errors import UserError
 
 HELLO = json.dumps({"type": "hello", "protocol": 1, "mode": "interpretation", "sample_rate_hz": 16000})
@@ -23,7 +25,9 @@ def _pcm(seconds: float) -> bytes:
 
 
 def _client(system: Any, **options: Any) -> TestClient:
-    return TestClient(create_app(system_session_factory(system), ServerOptions(**options)))
+    opts = ServerOptions(**options)
+    worker = ModelWorker()  # a worker of its own: no load measured by another test
+    return TestClient(create_app(system_session_factory(system, opts, worker), opts, worker=worker))
 
 
 def _receive_until_turn_end(ws: Any) -> list[dict[str, Any]]:
@@ -70,6 +74,8 @@ def test_health_and_metrics(text_system: Any) -> None:
     with _client(text_system, loaded_models=("fake",)) as client:
         health = client.get("/health").json()
         assert health["status"] == "ok" and health["loaded_models"] == ["fake"]
+        assert health["capacity"]["accepting_streams"] is True and health["capacity"]["measured_limit"] is None
+        assert health["load"]["real_time_factor"] is None and health["refused_sessions"]["load"] == 0
         with client.websocket_connect("/ws") as ws:
             ws.send_text(HELLO)
             ws.receive_json()
@@ -156,11 +162,20 @@ def test_foreign_origins_are_refused(text_system: Any) -> None:
 
 
 def test_session_limit(text_system: Any) -> None:
-    with _client(text_system, max_sessions=1) as client, client.websocket_connect("/ws") as first:
-        first.send_text(HELLO)
-        first.receive_json()
-        with client.websocket_connect("/ws") as second:
-            assert second.receive_json()["code"] == "busy"
+    with _client(text_system, max_sessions=1, retry_after_ms=3000) as client:
+        with client.websocket_connect("/ws") as first:
+            first.send_text(HELLO)
+            first.receive_json()
+            with pytest.raises(WebSocketDisconnect) as closed, client.websocket_connect("/ws") as second:
+                error = second.receive_json()
+                second.receive_json()
+            health = client.get("/health").json()
+        text = client.get("/metrics").text
+    assert error["code"] == "server_busy" and error["reason"] == "max_sessions" and error["retry_after_ms"] == 3000
+    assert "maximum of 1 sessions" in error["message"]
+    assert closed.value.code == 1013  # try again later
+    assert health["capacity"]["accepting_streams"] is False and health["refused_sessions"]["max_sessions"] == 1
+    assert 'simulagent_sessions_refused_total{reason="max_sessions"} 1.0' in text
 
 
 def test_rate_limit(text_system: Any) -> None:
@@ -185,6 +200,13 @@ def test_binding_beyond_loopback_needs_a_token() -> None:
 def test_schema_names_every_message() -> None:
     names = set(PROTOCOL_SCHEMA["$defs"])
     assert {"hello", "text", "interrupt", "end_of_audio", "ping", "ready", "event", "audio", "error", "pong"} <= names
+    assert {"reason", "retry_after_ms"} <= set(PROTOCOL_SCHEMA["$defs"]["error"]["properties"])
+
+
+def test_schema_file_is_generated_from_the_code() -> None:
+    path = Path(__file__).parents[2] / "docs" / "protocol.schema.json"
+    # After changing PROTOCOL_SCHEMA, write json.dumps(PROTOCOL_SCHEMA, indent=2) and a newline to that file.
+    assert path.read_text(encoding="utf-8") == json.dumps(PROTOCOL_SCHEMA, indent=2) + "\n"
 
 
 def test_dialogue_session_runs_the_agent(tmp_path: Any) -> None:

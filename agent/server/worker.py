@@ -1,0 +1,158 @@
+"""The model worker shared by every streaming session, and the load it measures.
+
+All model work of the streaming sessions runs on one thread, one update at a time: the speech core already uses both
+cores for one update, and a thread per session would oversubscribe them and starve the event loop (missed pings,
+dropped connections under load). Because every update passes through this one place, the worker also knows how long
+each took and for how much audio: `LoadMeter` keeps that history and `LoadSnapshot` summarises it (the busy fraction
+of the worker and the real-time factor across sessions), which admission control reads instead of guessing capacity.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TypeVar
+
+from simulagent.agent.server.options import MAX_LOAD_WINDOW_S
+
+__all__ = ["LoadMeter", "LoadSnapshot", "ModelWorker", "shared_worker"]
+
+T = TypeVar("T")
+
+# Enough updates for 16 streams at 10 updates per second over the longest window; older ones fall off first.
+_MAX_RECORDS = 50_000
+
+
+@dataclass(frozen=True, slots=True)
+class _Update:
+    start_s: float
+    end_s: float
+    audio_ms: float
+
+
+@dataclass(frozen=True)
+class LoadSnapshot:
+    """The load of the model worker over the last `window_s` seconds.
+
+    Attributes:
+        window_s: the window the figures cover (shorter while the worker is younger than the window).
+        busy_fraction: share of the window the worker spent running updates (the running one included), in [0, 1].
+        audio_ms: source audio the updates of the window processed, all sessions together.
+        busy_s: time those updates took.
+        updates: how many updates ended within the window.
+    """
+
+    window_s: float
+    busy_fraction: float
+    audio_ms: float
+    busy_s: float
+    updates: int
+
+    def real_time_factor(self, min_audio_ms: float) -> float | None:
+        """Model seconds per second of source audio, across sessions; None until `min_audio_ms` were processed.
+
+        A real-time stream keeps the worker busy this fraction of the time, so about `load / rtf` real-time streams
+        fit in a load budget `load`.
+        """
+        if self.audio_ms <= 0 or self.audio_ms < min_audio_ms:
+            return None
+        return self.busy_s / (self.audio_ms / 1000.0)
+
+
+class LoadMeter:
+    """History of the worker's updates (thread-safe: written by the worker thread, read by the event loop).
+
+    Args:
+        clock: monotonic seconds; tests pass a fake one.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._updates: deque[_Update] = deque(maxlen=_MAX_RECORDS)
+        self._started_s = clock()
+        self._running_since: float | None = None
+
+    def now(self) -> float:
+        return self._clock()
+
+    def begin(self) -> float:
+        """An update starts now; returns its start time for `end`."""
+        start = self._clock()
+        with self._lock:
+            self._running_since = start
+        return start
+
+    def end(self, start_s: float, audio_ms: float) -> None:
+        """The update begun at `start_s` is over; it processed `audio_ms` of source audio."""
+        end = self._clock()
+        with self._lock:
+            self._running_since = None
+            self._updates.append(_Update(start_s, end, audio_ms))
+            while self._updates and self._updates[0].end_s < end - MAX_LOAD_WINDOW_S:
+                self._updates.popleft()
+
+    def snapshot(self, window_s: float) -> LoadSnapshot:
+        """Busy fraction and processed audio over the last `window_s` seconds."""
+        now = self._clock()
+        since = now - window_s
+        busy_in_window = busy_s = audio_ms = 0.0
+        updates = 0
+        with self._lock:
+            # One worker thread: updates end in the order they were recorded, so the window is a suffix.
+            records = list(itertools.takewhile(lambda u: u.end_s > since, reversed(self._updates)))
+            running = self._running_since
+        for update in records:
+            busy_in_window += update.end_s - max(update.start_s, since)
+            busy_s += update.end_s - update.start_s
+            audio_ms += update.audio_ms
+            updates += 1
+        if running is not None:
+            busy_in_window += now - max(running, since)
+        span = min(window_s, now - self._started_s)
+        fraction = min(1.0, busy_in_window / span) if span > 0 else 0.0
+        return LoadSnapshot(window_s=span, busy_fraction=fraction, audio_ms=audio_ms, busy_s=busy_s, updates=updates)
+
+
+class ModelWorker:
+    """One thread that runs every streaming session's updates, timing each.
+
+    Args:
+        clock: monotonic seconds for the load meter; tests pass a fake one.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="simulagent-model")
+        self.load = LoadMeter(clock)
+
+    async def run(self, fn: Callable[[], T], audio_ms: float) -> T:
+        """Run `fn` (one model update over `audio_ms` of source audio) on the worker thread and await its result."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._timed, fn, audio_ms)
+
+    def _timed(self, fn: Callable[[], T], audio_ms: float) -> T:
+        start = self.load.begin()
+        try:
+            return fn()
+        finally:
+            self.load.end(start, audio_ms)
+
+
+_SHARED: ModelWorker | None = None
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_worker() -> ModelWorker:
+    """The process-wide worker, used when no other is given: models are shared by the whole process, so is their
+    thread."""
+    global _SHARED
+    with _SHARED_LOCK:
+        if _SHARED is None:
+            _SHARED = ModelWorker()
+        return _SHARED

@@ -1,0 +1,283 @@
+"""Admission control and load shedding: the load meter, the admission rules, refusals with `server_busy`, and the
+bounded backlog of a stream the model cannot keep up with (served by fakes that sleep; no model)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import itertools
+import json
+import math
+import threading
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
+
+from simulagent.agent.server import ServerOptions, StreamingSystemSession, create_app
+from simulagent.agent.server.admission import AdmissionPolicy
+from simulagent.agent.server.cli import register, server_options
+from simulagent.agent.server.protocol import Hello
+from simulagent.agent.server.sessions import system_session_factory
+from simulagent.agent.server.worker import LoadMeter, LoadSnapshot, ModelWorker
+from simulagent.config import Config
+from simulagent.errors import UserError
+
+HELLO = json.dumps({"type": "hello", "protocol": 1, "mode": "interpretation", "sample_rate_hz": 16000})
+FRAME = b"\x00\x0c" * 1600  # 100 ms of 16 kHz PCM16 at about -30 dBFS
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def _client(system: Any, options: ServerOptions, sessions: list[StreamingSystemSession] | None = None) -> TestClient:
+    worker = ModelWorker()
+    make = system_session_factory(system, options, worker)
+
+    def factory(hello: Hello) -> Any:
+        session = make(hello)
+        if sessions is not None:
+            assert isinstance(session, StreamingSystemSession)
+            sessions.append(session)
+        return session
+
+    return TestClient(create_app(factory, options, worker=worker))
+
+
+def _until(ws: Any, stop: Any) -> list[dict[str, Any]]:
+    messages: list[dict[str, Any]] = []
+    while True:
+        message = ws.receive_json()
+        messages.append(message)
+        if stop(message):
+            return messages
+
+
+def _turn_end(message: dict[str, Any]) -> bool:
+    return message.get("event") == "turn.end"
+
+
+def _metric(text: str, name: str) -> float:
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[-1])
+    raise AssertionError(f"{name} is not in /metrics")
+
+
+# The load meter and the admission rules, on a fake clock and hand-made snapshots.
+
+
+def test_load_meter_measures_busy_fraction_and_real_time_factor() -> None:
+    clock = _Clock()
+    meter = LoadMeter(clock)
+    for start in (1.0, 2.0):  # two updates of 0.5 s for 1 s of audio each
+        clock.t = start
+        begun = meter.begin()
+        clock.t = start + 0.5
+        meter.end(begun, 1000.0)
+    clock.t = 4.0
+    load = meter.snapshot(10.0)
+    assert load.window_s == 4.0  # the meter is younger than the window
+    assert load.busy_fraction == pytest.approx(0.25) and load.updates == 2
+    assert load.real_time_factor(0.0) == pytest.approx(0.5)
+    assert load.real_time_factor(3000.0) is None  # too little audio measured
+    recent = meter.snapshot(2.0)  # only the second update ended within the last 2 s
+    assert recent.updates == 1 and recent.busy_fraction == pytest.approx(0.25)
+    clock.t = 5.0
+    meter.begin()  # an update still running counts as busy
+    clock.t = 6.0
+    assert meter.snapshot(2.0).busy_fraction == pytest.approx(0.5)
+
+
+def _load(busy_fraction: float, rtf: float, audio_ms: float = 20_000.0) -> LoadSnapshot:
+    return LoadSnapshot(10.0, busy_fraction, audio_ms, rtf * audio_ms / 1000.0, 50)
+
+
+def test_admission_rules() -> None:
+    policy = AdmissionPolicy(ServerOptions(max_sessions=16, max_model_load=0.8, min_measured_audio_ms=1000.0))
+    assert policy.admit_connection(15).admitted
+    refused = policy.admit_connection(16)
+    assert not refused.admitted and refused.reason == "max_sessions" and "16 sessions" in refused.message
+    # Unmeasured (a cold start, or too little audio): streams are admitted.
+    assert policy.admit_stream(10, _load(0.0, 0.0, audio_ms=0.0)).admitted
+    assert policy.admit_stream(10, _load(0.9, 0.5, audio_ms=500.0)).admitted
+    # Whisper base on 2 cores: RTF 0.25 leaves room for 3 real-time streams within 80 %.
+    whisper = _load(0.5, 0.25)
+    assert policy.measured_limit(whisper) == 3
+    assert policy.admit_stream(2, whisper).admitted
+    refused = policy.admit_stream(3, whisper)
+    assert not refused.admitted and refused.reason == "load" and "real-time factor of 0.25" in refused.message
+    # Busy beyond the budget (the estimate was optimistic): refused below the measured limit too.
+    assert policy.measured_limit(_load(0.9, 0.1)) == 8
+    assert not policy.admit_stream(2, _load(0.9, 0.1)).admitted
+    # A model slower than real time still serves one stream; a fast one is limited by max_sessions only.
+    assert policy.measured_limit(_load(1.0, 2.0)) == 1
+    assert policy.admit_stream(0, _load(1.0, 2.0)).admitted
+    assert not policy.admit_stream(1, _load(1.0, 2.0)).admitted
+    assert policy.measured_limit(_load(0.001, 0.0001)) == 16
+    assert policy.admit_stream(15, _load(0.001, 0.0001)).admitted
+    fixed = AdmissionPolicy(ServerOptions(admission="fixed"))
+    assert fixed.measured_limit(whisper) is None and fixed.admit_stream(15, _load(1.0, 2.0)).admitted
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("max_sessions", 0, "max_sessions must be >= 1"),
+        ("admission", "guess", "admission must be"),
+        ("max_model_load", 1.5, "max_model_load is a fraction"),
+        ("max_model_load", 0.0, "max_model_load is a fraction"),
+        ("load_window_s", 0.5, "load_window_s must be in"),
+        ("min_measured_audio_ms", -1.0, "min_measured_audio_ms must be >= 0"),
+        ("min_measured_audio_ms", 60_000.0, "cannot be reached within load_window_s"),
+        ("max_backlog_ms", 10.0, "max_backlog_ms must be >= 100"),
+        ("max_backlog_ms", math.inf, "max_backlog_ms must be >= 100"),
+        ("retry_after_ms", -1, "retry_after_ms must be >= 0"),
+        ("max_pending_events", 0, "max_pending_events must be >= 1"),
+    ],
+)
+def test_options_name_the_bad_field(field: str, value: Any, words: str) -> None:
+    with pytest.raises(UserError, match=words):
+        ServerOptions(**{field: value})
+
+
+def test_serve_flags_build_the_options() -> None:
+    parser = argparse.ArgumentParser()
+    register(parser)
+    args = parser.parse_args(
+        ["--max-sessions", "4", "--admission", "fixed", "--max-backlog-ms", "2000", "--retry-after-ms", "500"]
+    )
+    options = server_options(args, Config(), token="t")
+    assert (options.max_sessions, options.admission, options.max_backlog_ms) == (4, "fixed", 2000.0)
+    assert options.retry_after_ms == 500 and options.token == "t"
+    assert options.max_model_load == ServerOptions().max_model_load  # not given: the default
+    assert server_options(parser.parse_args([]), Config()).max_sessions == Config().server.max_sessions
+    with pytest.raises(UserError, match="max_model_load"):
+        server_options(parser.parse_args(["--max-model-load", "2"]), Config())
+
+
+# End to end, over Starlette's test client.
+
+
+def test_streams_beyond_the_measured_capacity_are_refused(slow_system: Any) -> None:
+    # A model of real-time factor 0.5: within 80 % of the worker, one real-time stream fits.
+    options = ServerOptions(max_model_load=0.8, min_measured_audio_ms=1000.0, retry_after_ms=5000)
+    with _client(slow_system(0.5), options) as client:
+        with client.websocket_connect("/ws") as first:
+            first.send_text(HELLO)
+            assert first.receive_json()["type"] == "ready"
+            for _ in range(12):
+                first.send_bytes(FRAME)
+            first.send_text('{"type": "end_of_audio"}')
+            _until(first, _turn_end)
+            with pytest.raises(WebSocketDisconnect) as closed, client.websocket_connect("/ws") as second:
+                second.send_text(HELLO)
+                error = second.receive_json()
+                second.receive_json()
+            assert closed.value.code == 1013
+            health = client.get("/health").json()
+        with client.websocket_connect("/ws") as third:  # the first stream left: room again
+            third.send_text(HELLO)
+            assert third.receive_json()["type"] == "ready"
+        text = client.get("/metrics").text
+    assert error["type"] == "error" and error["code"] == "server_busy" and error["reason"] == "load"
+    assert error["retry_after_ms"] == 5000 and "measured capacity" in error["message"]
+    assert health["capacity"]["measured_limit"] == 1 and health["capacity"]["accepting_streams"] is False
+    assert 0.4 < health["load"]["real_time_factor"] < 0.8
+    assert health["streaming_sessions"] == 1 and health["refused_sessions"] == {"max_sessions": 0, "load": 1}
+    assert _metric(text, 'simulagent_sessions_refused_total{reason="load"}') == 1.0
+    assert _metric(text, 'simulagent_errors_total{code="server_busy"}') == 1.0
+    assert 0.4 < _metric(text, "simulagent_model_real_time_factor") < 0.8
+
+
+def test_a_slow_stream_skips_its_oldest_audio_and_says_so(slow_system: Any) -> None:
+    gate = threading.Event()  # holds the model until the client has sent everything
+    options = ServerOptions(max_backlog_ms=1000.0, admission="fixed")
+    sessions: list[StreamingSystemSession] = []
+    with _client(slow_system(0.01, gate), options, sessions) as client:
+        with client.websocket_connect("/ws") as ws:
+            ws.send_text(HELLO)
+            assert ws.receive_json()["max_backlog_ms"] == 1000.0
+            for _ in range(30):
+                ws.send_bytes(FRAME)
+            ws.send_text('{"type": "ping"}')
+            # Frames are handled in order, so at the pong all 30 were received while the model was held.
+            messages = _until(ws, lambda m: m.get("type") == "pong")
+            (session,) = sessions
+            assert 0 < session.backlog_ms <= 1000.0
+            gate.set()
+            ws.send_text('{"type": "end_of_audio"}')
+            messages += _until(ws, _turn_end)
+        health = client.get("/health").json()
+        text = client.get("/metrics").text
+    skips = [m for m in messages if m.get("event") == "audio.skipped"]
+    assert skips, "no audio.skipped event"
+    skipped_ms = sum(s["skipped_ms"] for s in skips)
+    assert skipped_ms == session.skipped_ms == skips[-1]["total_skipped_ms"]
+    assert all(s["from_ms"] < s["to_ms"] and s["max_backlog_ms"] == 1000.0 for s in skips)
+    assert all(a["to_ms"] <= b["from_ms"] for a, b in itertools.pairwise(skips))
+    # The rest was translated: one report per started second of the audio that was not skipped.
+    committed = [m for m in messages if m.get("event") == "translation.committed"]
+    assert len(committed) == math.ceil((3000.0 - skipped_ms) / 1000.0)
+    assert health["skipped_audio_s"] == pytest.approx(skipped_ms / 1000.0)
+    assert _metric(text, "simulagent_skipped_audio_seconds_total") == pytest.approx(skipped_ms / 1000.0)
+    assert _metric(text, "simulagent_dropped_audio_frames_total") == 0.0  # skipped audio is counted apart
+    assert _metric(text, "simulagent_audio_frames_total") == 30.0
+
+
+def test_fast_systems_are_never_refused(text_system: Any) -> None:
+    options = ServerOptions(max_sessions=9, min_measured_audio_ms=500.0)
+    with _client(text_system, options) as client, contextlib.ExitStack() as stack:
+        sockets = []
+        for _ in range(8):
+            ws = stack.enter_context(client.websocket_connect("/ws"))
+            ws.send_text(HELLO)
+            assert ws.receive_json()["type"] == "ready"
+            for _ in range(10):
+                ws.send_bytes(FRAME)
+            sockets.append(ws)
+        for ws in sockets:
+            ws.send_text('{"type": "end_of_audio"}')
+            _until(ws, _turn_end)
+        health = client.get("/health").json()
+    assert health["streaming_sessions"] == 8 and health["capacity"]["accepting_streams"] is True
+    assert health["capacity"]["measured_limit"] == 9  # measured, and limited by max_sessions only
+    assert health["load"]["real_time_factor"] < 0.05
+    assert health["refused_sessions"] == {"max_sessions": 0, "load": 0} and health["skipped_audio_s"] == 0.0
+
+
+def test_a_session_whose_client_left_frees_the_model_and_its_place(slow_system: Any) -> None:
+    import asyncio
+
+    import numpy as np
+
+    from simulagent.types import AudioChunk
+
+    gate = threading.Event()
+    system = slow_system(0.0, gate)
+    pushed: list[float] = []
+    real_push = system.push
+    system.push = lambda segment, state: (pushed.append(segment.duration_ms), real_push(segment, state))
+
+    async def run() -> StreamingSystemSession:
+        session = StreamingSystemSession(system, Hello(mode="interpretation"), 1, worker=ModelWorker())
+        for i in range(10):
+            await session.push_audio(AudioChunk(np.zeros(1600, dtype=np.float32), 16000, start_ms=100.0 * i))
+            if i == 0:
+                await asyncio.sleep(0.05)  # the first update starts, and waits at the gate
+        await session._events.put(object())  # the queue is full and nobody reads it
+        await session.close()  # returns at once all the same
+        gate.set()
+        assert session._updating is not None
+        await session._updating
+        return session
+
+    session = asyncio.run(run())
+    assert pushed == [100.0]  # only the update already running when the client left
+    assert session.backlog_ms == 0.0
