@@ -16,6 +16,8 @@ from simulagent.types import SpeechSegment, SystemSpec, TextSegment, WriteAction
 
 __all__ = ["LLMTranslationSystem", "SimTState", "make_system"]
 
+_SENTENCE_END = ".!?。！？"
+
 LANGUAGE_NAMES = {
     "de": "German",
     "en": "English",
@@ -34,6 +36,11 @@ class SimTState:
     source_finished: bool = False
     done: bool = False
     policy_state: Any = None
+    # Words the LLM already proposed after the committed ones for this many source words (greedy decoding gives
+    # the same words if asked again with the same source), so consecutive WRITEs cost one generation.
+    lookahead: list[str] = field(default_factory=list)
+    lookahead_source_words: int = -1
+    num_generations: int = 0
 
 
 class LLMTranslationSystem:
@@ -77,6 +84,9 @@ class LLMTranslationSystem:
         state.target_words.clear()
         state.source_finished = state.done = False
         state.policy_state = self.policy.new_state()
+        state.lookahead.clear()
+        state.lookahead_source_words = -1
+        state.num_generations = 0
 
     def push(self, segment: TextSegment | SpeechSegment, state: SimTState) -> None:
         if not isinstance(segment, TextSegment):
@@ -103,25 +113,46 @@ class LLMTranslationSystem:
         return TextSegment(word, lang=self.target_lang)
 
     def _next_word(self, state: SimTState) -> str:
-        committed = " ".join(state.target_words)
+        if state.lookahead and state.lookahead_source_words == len(state.source_words):
+            return state.lookahead.pop(0)
+        words = self._generate(state)
+        state.lookahead = words[1:]
+        state.lookahead_source_words = len(state.source_words)
+        return words[0] if words else ""
+
+    def _generate(self, state: SimTState) -> list[str]:
+        """The LLM's continuation of the committed target for the source read so far, as complete words: the whole
+        rest of the translation once the source has ended, else the next word (and any that arrived with it)."""
         messages = [ChatMessage("system", self._system), ChatMessage("user", " ".join(state.source_words))]
-        prefix = committed + " " if committed else ""
-        options = GenerationOptions(max_tokens=12, temperature=0.0, stop=("\n",), assistant_prefix=prefix)
+        # No trailing space after the committed words: BPE vocabularies carry the space at the start of the next
+        # word's token ("I drink" + " coffee"); a prefix ending in a space forces an unusual split and the model
+        # derails (digits, repetition).
+        prefix = " ".join(state.target_words)
+        remaining = int(self.max_ratio * len(state.source_words)) + 5 - len(state.target_words)
+        max_tokens = max(12, 3 * remaining) if state.source_finished else 12
+        options = GenerationOptions(max_tokens=max_tokens, temperature=0.0, stop=("\n",), assistant_prefix=prefix)
         text = ""
+        state.num_generations += 1
         stream = self.llm.stream(messages, options)
         try:
             for piece in stream:
                 text += piece
-                words = text.split()
-                # A word is complete once a space follows it.
-                if len(words) > 1 or (words and text[-1].isspace()):
+                # A word is complete once a space follows it; before the source ends, one word is all a WRITE needs.
+                if not state.source_finished and len(text.split()) > 1:
                     break
         finally:
             close = getattr(stream, "close", None)
             if close is not None:
-                close()  # stop generating: one word is all this step needs
+                close()  # stop generating
         words = text.split()
-        return words[0] if words else ""
+        if state.source_finished:
+            return words
+        words = words[:1]  # a second word may be cut mid-word
+        if words and words[0].rstrip(_SENTENCE_END) != words[0]:
+            # The model closed the sentence on a partial source ("I drink every morning."): committing the full
+            # stop would leave it nothing to continue with once more source arrives, so it is dropped until the end.
+            words = [w for w in [words[0].rstrip(_SENTENCE_END)] if w]
+        return words
 
 
 def make_system(

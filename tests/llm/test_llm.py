@@ -123,7 +123,7 @@ class ScriptedLLM:
         self.calls.append((messages[-1].content, options.assistant_prefix))
         rest = [self.table[w] for w in source[done:]]
         for word in rest:
-            yield word + " "
+            yield " " + word  # BPE-style: the space starts the next word's piece
 
 
 class WaitTwo:
@@ -149,7 +149,7 @@ def test_agent_simt_system_writes_one_word_per_write() -> None:
             out.append(seg.content)
     assert out == ["I", "see", "the", "dog"]
     # The LLM saw growing source prefixes and the committed target as a forced prefix.
-    assert llm.calls[0] == ("ich sehe", "") and llm.calls[1] == ("ich sehe den", "I ")
+    assert llm.calls[0] == ("ich sehe", "") and llm.calls[1] == ("ich sehe den", "I")
 
 
 @pytest.mark.slow
