@@ -122,6 +122,12 @@ class RAGConfig:
     wikipedia_url: str = "https://en.wikipedia.org"  # Wikipedia base (swap for a mirror where it is blocked)
     allowed_roots: tuple[str, ...] = ()  # folders ingestion may read; empty = the current folder only
     max_file_bytes: int = 50 * 1024 * 1024  # larger files are reported and skipped
+    hybrid: bool = True  # rank by embeddings fused with BM25 (names, numbers); false: embeddings alone
+    fetch_pages: int = 0  # fetch and clean the pages of this many web results per provider; 0: snippets only
+
+    def __post_init__(self) -> None:
+        if self.fetch_pages < 0:
+            raise ConfigError(f"rag.fetch_pages must be >= 0; got {self.fetch_pages}")
 
 
 @dataclass(frozen=True)

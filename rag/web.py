@@ -32,7 +32,9 @@ class WebResult:
 
 @runtime_checkable
 class WebProvider(Protocol):
-    name: str
+    # Read-only, so frozen dataclasses (the providers here) satisfy it.
+    @property
+    def name(self) -> str: ...
 
     def search(self, query: str, k: int) -> list[WebResult]: ...
 

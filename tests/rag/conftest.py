@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -18,6 +18,7 @@ class Route:
     body: str = ""
     content_type: str = "application/json"
     delay_s: float = 0.0
+    headers: dict[str, str] = field(default_factory=dict)  # extra response headers (e.g. Location)
 
 
 class FakeWeb:
@@ -47,6 +48,8 @@ class FakeWeb:
                     self.send_response(route.status)
                     self.send_header("Content-Type", route.content_type)
                     self.send_header("Content-Length", str(len(data)))
+                    for name, value in route.headers.items():
+                        self.send_header(name, value)
                     self.end_headers()
                     self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError):

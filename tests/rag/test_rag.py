@@ -135,6 +135,13 @@ def test_a_kill_during_ingestion_loses_nothing_already_indexed(tmp_path: Path) -
     documents = kb.documents()
     assert 8 <= len(documents) < 60
     assert kb.index().ntotal == kb.num_chunks()
+    # The BM25 table is written in the same transactions: exactly the committed chunks, nothing half-written.
+    import sqlite3
+
+    db = sqlite3.connect(tmp_path / "kb" / "kb.sqlite")
+    fts = db.execute("SELECT rowid FROM chunks_fts ORDER BY rowid").fetchall()
+    assert fts == db.execute("SELECT id FROM chunks ORDER BY id").fetchall()
+    db.close()
     # Resuming finishes the job without redoing what was committed.
     report = ingest_paths(kb, embedder, [folder], IngestOptions(allowed_roots=(folder,)))
     assert len(report.unchanged) >= len(documents) - 1 and len(kb.documents()) == 60
