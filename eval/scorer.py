@@ -32,6 +32,7 @@ __all__ = [
     "QUALITY_METRICS",
     "ScoreOptions",
     "Scores",
+    "normalize_for_wer",
     "score_instances",
     "score_output",
 ]
@@ -39,7 +40,7 @@ __all__ = [
 log = logging.getLogger("simulagent.eval")
 
 LATENCY_METRICS = ("AL", "LAAL", "AP", "DAL", "ATD", "StartOffset", "EndOffset", "RTF", "NumChunks")
-QUALITY_METRICS = ("BLEU", "chrF", "TER", "WER", "ASR_BLEU")
+QUALITY_METRICS = ("BLEU", "chrF", "TER", "WER", "WER_NORM", "ASR_BLEU")
 DEFAULT_LATENCY = ("LAAL", "AL", "AP", "DAL", "ATD")  # SimulEval's default list, in its order
 DEFAULT_QUALITY = ("BLEU",)
 
@@ -235,6 +236,8 @@ def _quality(
             signatures[name] = str(ter.get_signature())
         elif name == "WER":
             results[name] = word_error_rate(hyps, refs)
+        elif name == "WER_NORM":
+            results[name] = word_error_rate([normalize_for_wer(h) for h in hyps], [normalize_for_wer(r) for r in refs])
         elif name == "ASR_BLEU":
             raise EvalError("ASR_BLEU is for speech output; this run has text output (use BLEU)")
     return results
@@ -251,6 +254,27 @@ def word_error_rate(hypotheses: Sequence[str], references: Sequence[str]) -> flo
     # jiwer's default transform only splits on white space: no lower-casing, punctuation kept, as SimulEval does.
     out = jiwer.process_words([r for _, r in pairs], [h for h, _ in pairs])
     return 100.0 * float(out.wer)
+
+
+def normalize_for_wer(text: str) -> str:
+    """Lower-case, punctuation and symbols dropped (apostrophes inside words kept), spaces collapsed: the usual
+    normalisation before an ASR WER (as whisper's basic normaliser), so "Hello, world." and "hello world" match.
+    CJK text is split into characters, which makes the WER a character error rate there."""
+    import unicodedata
+
+    out: list[str] = []
+    for char in unicodedata.normalize("NFKC", text).lower():
+        category = unicodedata.category(char)
+        if char == "'" or category[0] in "LN":
+            out.append(f" {char} " if _is_cjk(char) else char)
+        else:
+            out.append(" ")
+    return " ".join("".join(out).replace(" '", " ").replace("' ", " ").split())
+
+
+def _is_cjk(char: str) -> bool:
+    code = ord(char)
+    return 0x3040 <= code <= 0x30FF or 0x3400 <= code <= 0x9FFF or 0xF900 <= code <= 0xFAFF or 0xAC00 <= code <= 0xD7AF
 
 
 def _transcribe(ins: InstanceLog, transcriber: Transcriber, lang: str) -> str:

@@ -128,6 +128,18 @@ def test_quality_metrics() -> None:
     assert scores.corpus["TER"] > 0 and scores.corpus["chrF"] > 0
 
 
+def test_normalised_wer_ignores_case_and_punctuation() -> None:
+    from simulagent.eval.scorer import normalize_for_wer
+
+    assert normalize_for_wer("Hello, World! It's 3.5 km — 'quoted'.") == "hello world it's 3 5 km quoted"
+    assert normalize_for_wer("今天，下雨。") == "今 天 下 雨"
+    instance = InstanceLog(index=0, prediction="hello world", delays=(1, 2), reference="Hello, world.", source_length=2)
+    scores = score_instances(
+        [instance], RunConfig("text", "text"), ScoreOptions(latency_metrics=(), quality_metrics=("WER", "WER_NORM"))
+    )
+    assert scores.corpus["WER_NORM"] == 0.0 and scores.corpus["WER"] == 100.0
+
+
 def test_asr_bleu_transcribes_speech_output(tmp_path: Path, speech_corpus: tuple[Path, Path]) -> None:
     source, target = speech_corpus
     out = tmp_path / "s2s"
