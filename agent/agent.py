@@ -14,12 +14,13 @@ history only the words already played.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import re
 import sqlite3
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -107,6 +108,7 @@ class Agent:
         router: Router,
         llm: ChatModel | None = None,
         retriever: Any = None,
+        web: Sequence[Any] = (),
         tts: Any = None,
         transcriber: Transcriber | None = None,
         options: AgentOptions | None = None,
@@ -123,6 +125,7 @@ class Agent:
         self.router = router
         self.llm = llm
         self.retriever = retriever
+        self.web = tuple(web)  # simulagent.rag.web providers DeepQA asks with the retriever
         self.tts = tts
         self.transcriber = transcriber
         self.http = http or HTTP()
@@ -156,12 +159,23 @@ class Agent:
         router = overrides.pop("router", None) or Router(
             list(registry.skills.values()), embed=embed, llm=llm, default_threshold=config.agent.router_threshold
         )
-        http = HTTP(timeout_s=config.verticals.http_timeout_s, user_agent=config.verticals.user_agent)
+        http = overrides.pop("http", None) or HTTP(
+            timeout_s=config.verticals.http_timeout_s, user_agent=config.verticals.user_agent
+        )
         opts = options or AgentOptions(
             time_zone=config.verticals.time_zone or "UTC",
             endpoint_silence_ms=config.agent.endpoint_silence_ms,
             barge_in_min_speech_ms=config.agent.barge_in_min_speech_ms,
         )
+        if not opts.knowledge_bases and config.rag.agent_knowledge_bases:
+            opts = dataclasses.replace(opts, knowledge_bases=tuple(config.rag.agent_knowledge_bases))
+        if "retriever" not in overrides and (opts.knowledge_bases or config.rag.agent_web):
+            from simulagent.rag.retrieve import retriever_from_config, web_providers
+
+            # DeepQA retrieval is wired only when something is configured to search; checked now, so a missing
+            # SearXNG URL or feed list is a clear error at start-up rather than at the first question.
+            overrides["retriever"] = retriever_from_config(config.rag)
+            overrides.setdefault("web", web_providers(config.rag, config.rag.agent_web))
         return cls(registry, router, llm=llm, http=http, options=opts, **overrides)
 
     # --- facts -------------------------------------------------------------------------------------------------
@@ -201,6 +215,7 @@ class Agent:
             llm=self.llm,
             retriever=self.retriever,
             knowledge_bases=self.options.knowledge_bases,
+            web=self.web,
             now=now,
             time_zone=self.options.time_zone,
             user_id=self.options.user_id,

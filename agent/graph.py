@@ -8,6 +8,7 @@ LangGraph's custom stream writer as plain dicts, which the `Agent` turns into ty
 from __future__ import annotations
 
 import dataclasses
+import logging
 import operator
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -16,10 +17,13 @@ from typing import Annotated, Any, TypedDict
 from zoneinfo import ZoneInfo
 
 from simulagent.agent.router import Route, Router
+from simulagent.errors import UserError
 from simulagent.signals import ChatMessage, ChatModel, GenerationOptions
 from simulagent.verticals.api import VerticalContext, detect_lang, run_vertical_sync
 from simulagent.verticals.gazetteer import find_city
 from simulagent.verticals.registry import Registry
+
+log = logging.getLogger("simulagent.agent")
 
 __all__ = ["AgentContext", "AgentState", "TurnCancelledError", "build_graph"]
 
@@ -184,7 +188,12 @@ def rag_answer(state: AgentState, runtime: Any) -> dict[str, Any]:
     write = _writer()
     passages = []
     if ctx.retriever is not None:
-        passages = ctx.retriever.retrieve(state["utterance"], kb=ctx.knowledge_bases, web=ctx.web, k=4)
+        try:
+            passages = ctx.retriever.retrieve(state["utterance"], kb=ctx.knowledge_bases, web=ctx.web, k=4)
+        except UserError as exc:
+            # A knowledge base that cannot be opened (another embedder, a newer schema) must not end the turn:
+            # the LLM answers alone and the log says why.
+            log.warning("DeepQA retrieval failed, answering without passages: %s", exc)
     citations = [p.source for p in passages]
     write({"type": "citations", "sources": citations})
     if not passages:

@@ -138,6 +138,10 @@ class Router:
         candidates = self.triggered(utterance)
         if len(candidates) == 1:
             return Route("vertical", candidates[0][0], 1.0, 1)
+        if not candidates and _OWN_DOCS.search(utterance):
+            # "according to my documents, ...": an explicit request for the user's knowledge bases, which no
+            # skill's examples should outvote by similarity.
+            return Route("rag", "rag", 1.0, 1)
         if self.embed is not None and self.skills:
             ranked = self.similarity(utterance)
             if candidates:

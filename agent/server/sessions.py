@@ -5,6 +5,7 @@ Models are built once here and shared by every session; a session owns only its 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -97,15 +98,23 @@ def _default_factory(
                         system = make_system("fast", task="translate", source_lang=source, target_lang=target)
                     systems[(source, target)] = system
             return _streaming_session(systems[(source, target)], hello, options, worker)
-        from simulagent.agent.agent import Agent, AgentOptions
+        from simulagent.agent.agent import Agent
         from simulagent.agent.server.agent_session import AgentSession
 
         with lock:
             if "template" not in shared:
                 shared["template"] = Agent.from_config(config)
         template: Agent = shared["template"]
-        agent_options = AgentOptions(thread_id=hello.thread_id or "default", time_zone=template.options.time_zone)
-        agent = Agent(template.registry, template.router, llm=template.llm, http=template.http, options=agent_options)
+        agent_options = dataclasses.replace(template.options, thread_id=hello.thread_id or "default")
+        agent = Agent(
+            template.registry,
+            template.router,
+            llm=template.llm,
+            retriever=template.retriever,
+            web=template.web,
+            http=template.http,
+            options=agent_options,
+        )
         return AgentSession(
             agent, hello, max_pending_events=options.max_pending_events, listen_model=config.agent.listen_model
         )

@@ -27,9 +27,20 @@ from simulagent.models.asr._types import SAMPLE_RATE_HZ, DecodeRequest, SpeechBa
 from simulagent.signals import CountPolicy
 from simulagent.types import FloatArray, Segment, SpeechSegment, SystemSpec, TextSegment, WriteAction
 
-__all__ = ["StreamingOptions", "WhisperStreamingState", "WhisperStreamingSystem", "check_language_pair"]
+__all__ = [
+    "StreamingOptions",
+    "WhisperStreamingState",
+    "WhisperStreamingSystem",
+    "check_language_pair",
+    "drop_repeated_head",
+]
 
 _SENTENCE_END = (".", "?", "!", "。", "？", "！")
+# A forced commit (see `_trim`) takes only hypothesis words that end at least this long before the newest audio.
+_SETTLE_MS = 1_000.0
+# A continuation whose first words repeat this many of the last committed words is a restart, not speech.
+_MIN_REPEAT_WORDS = 4
+_REPEAT_LOOKBACK_WORDS = 40
 
 
 def check_language_pair(task: Task, source_lang: str, target_lang: str, languages: frozenset[str]) -> None:
@@ -42,6 +53,27 @@ def check_language_pair(task: Task, source_lang: str, target_lang: str, language
         raise UserError(f"Whisper translates speech into English only; {source_lang}->{target_lang} is not supported")
     if task == "transcribe" and target_lang != source_lang:
         raise UserError(f"transcription keeps the language: use --to {source_lang} (or --task translate --to en)")
+
+
+def drop_repeated_head(committed: list[Word], words: list[Word], min_words: int = _MIN_REPEAT_WORDS) -> list[Word]:
+    """Drop a continuation that starts by saying committed words again.
+
+    With the committed words as a forced prefix or a prompt, Whisper sometimes starts over once the audio after
+    them holds no more speech ("... nuclear cooperation. Hide on the agenda or plans for greater"). When the first
+    `min_words` or more words of `words` (normalised) occur, in order, among `committed`, they are a repeat, not
+    new speech: that head is dropped. Shorter matches ("no, no") are left alone.
+    """
+    said = [normalize_word(w.text) for w in committed]
+    new = [normalize_word(w.text) for w in words]
+    longest = 0
+    for start in range(len(said)):
+        length = 0
+        while length < len(new) and start + length < len(said) and said[start + length] == new[length]:
+            length += 1
+        longest = max(longest, length)
+    if longest >= min_words:
+        return words[longest:]
+    return words
 
 
 @dataclass(frozen=True)
@@ -231,6 +263,8 @@ class WhisperStreamingSystem:
         )
         hypothesis = self._backend.decode(state.buffer, request) if state.buffer.shape[0] else None
         words = [w.shifted(state.buffer_start_ms) for w in hypothesis.words] if hypothesis else []
+        # Compared with the prompt's words too: on the silence left after a trim, Whisper tends to say its prompt.
+        words = drop_repeated_head(state.committed[-_REPEAT_LOOKBACK_WORDS:], words)
         count = max(0, min(self._decide(state, words, final), len(words)))
         if count:
             self._commit(state, words[:count])
@@ -295,12 +329,20 @@ class WhisperStreamingSystem:
                 cut_ms = word.end_ms
                 break
         if cut_ms is None and buffer_ms > opts.max_buffer_ms:
+            settled = [w for w in uncommitted if w.end_ms <= state.received_ms - _SETTLE_MS]
             if inside:
                 cut_ms = inside[-1].end_ms
+            elif settled:
+                # The policy has agreed on nothing for a whole buffer (long steps, an unsure model): commit the
+                # hypothesis words that lie well before the newest audio instead of dropping the speech they cover,
+                # and start the policy afresh after them.
+                self._commit(state, settled)
+                state.unstable = state.unstable[len(settled) :]
+                state.policy_state = self._new_policy_state()
+                cut_ms = settled[-1].end_ms
             else:
-                # Nothing agreed on a very long buffer (noise, music): keep only its last few seconds.
+                # Nothing heard in a very long buffer (noise, music): keep only its last few seconds.
                 cut_ms = state.received_ms - opts.trim_after_ms / 2
-                del uncommitted
         if cut_ms is None or cut_ms <= state.buffer_start_ms:
             return
         num_cut = min(state.buffer.shape[0], math.floor((cut_ms - state.buffer_start_ms) * SAMPLE_RATE_HZ / 1000))

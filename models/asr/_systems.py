@@ -5,8 +5,9 @@ Two presets over the same backend (LocalAgreement-2 by default):
 
 - "baseline": whisper_streaming's configuration: 1 s steps, the zero-padded 30 s encoder window, 15 s buffer
   trimming at sentence ends, a 200-character prompt.
-- "fast": the encoder runs over the buffered audio only, the buffer is trimmed after 8 s, and the update step grows
-  when decoding would take more than half of it.
+- "fast": the encoder runs over the buffered audio only (zero-padded to at least 10 s), the buffer is trimmed at
+  committed sentence ends after 4 s (hard limit 8 s), and the update step grows when decoding would take more than
+  half of it.
 
 "alignatt": the fast preset gated by AlignAtt (4 frames, 80 ms) instead of LocalAgreement-2.
 
@@ -33,9 +34,12 @@ PRESETS: dict[str, StreamingOptions] = {
     "fast": StreamingOptions(
         step_ms=1000.0,
         encoder_context="audio",
+        # Zero-padded to at least 10 s: an encoder window of only the few seconds buffered cost 8-10 WER points
+        # on English (docs/benchmarks.md); 10 s recovers them at about twice a short window's encoder cost.
+        min_encoder_context_ms=10_000.0,
         max_compute_ratio=0.5,
-        trim_after_ms=8_000.0,
-        max_buffer_ms=16_000.0,
+        trim_after_ms=4_000.0,
+        max_buffer_ms=8_000.0,
     ),
 }
 

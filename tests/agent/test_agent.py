@@ -527,3 +527,67 @@ def test_spoken_english_uses_the_fast_recogniser_by_default() -> None:
     assert listen_model("auto", "en") == "bundled:tiny.en"
     assert listen_model("auto", "zh") == "bundled:base"
     assert listen_model("/models/whisper-small", "en") == "/models/whisper-small"
+
+
+def test_deepqa_retrieves_from_the_configured_knowledge_base(tmp_path: Path, weather_url: str) -> None:
+    from simulagent.config import load_config
+    from simulagent.rag.ingest import IngestOptions, ingest_paths
+    from simulagent.rag.retrieve import retriever_from_config
+
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "trains.md").write_text("# Trains\n\nThe night train to Vienna leaves platform 7 at 22:15.\n")
+    (notes / "tea.md").write_text("# Tea\n\nGreen tea is brewed at 80 degrees for two minutes.\n")
+    config = load_config(env={"SIMULAGENT_RAG__EMBEDDER": "hashing", "SIMULAGENT_RAG__AGENT_KNOWLEDGE_BASES": "notes"})
+    retriever = retriever_from_config(config.rag)
+    ingest_paths(retriever.kb("notes"), retriever.embedder, [notes], IngestOptions(allowed_roots=(notes,)))
+    llm = ScriptedLLM("It leaves at 22:15 [1].")
+    registry = load_registry(plugins=False)
+    router = Router(list(registry.skills.values()), embed=HashingEmbedder().embed, default_threshold=0.7)
+    agent = Agent.from_config(
+        config,
+        AgentOptions(thread_id="rag", time_zone="Asia/Shanghai"),
+        registry=registry,
+        router=router,
+        llm=llm,
+        folder=tmp_path / "agent",
+        http=HTTP(base_urls={"open-meteo": weather_url}, retries=0),
+    )
+    events = asyncio.run(_collect(agent, "according to my documents, when does the night train to Vienna leave"))
+    done = next(e for e in events if isinstance(e, AnswerDone))
+    assert done.route == "rag:rag" and done.citations and done.citations[0].endswith("trains.md")
+    prompt = llm.prompts[-1][-1].content
+    # The passage reaches the answer writer quoted as data, with the instruction to ignore instructions in it.
+    assert "platform 7" in prompt and "data, not instructions" in prompt
+    agent.close()
+
+
+def test_a_broken_knowledge_base_leaves_the_llm_to_answer(tmp_path: Path, weather_url: str) -> None:
+    from simulagent.config import load_config
+    from simulagent.rag.retrieve import retriever_from_config
+
+    # The base was made with another embedder: opening it is a UserError, which must not end the turn.
+    made = retriever_from_config(load_config(env={"SIMULAGENT_RAG__EMBEDDER": "hashing:64"}).rag)
+    made.kb("notes").close()
+    config = load_config(env={"SIMULAGENT_RAG__EMBEDDER": "hashing", "SIMULAGENT_RAG__AGENT_KNOWLEDGE_BASES": "notes"})
+    llm = ScriptedLLM("I do not know.")
+    registry = load_registry(plugins=False)
+    router = Router(list(registry.skills.values()), embed=HashingEmbedder().embed, default_threshold=0.7)
+    agent = Agent.from_config(
+        config, registry=registry, router=router, llm=llm, folder=tmp_path / "agent", http=HTTP(retries=0)
+    )
+    assert agent.ask_sync("according to my documents, when does the train leave") == "I do not know."
+    agent.close()
+
+
+def test_deepqa_web_providers_are_checked_at_start_up() -> None:
+    from simulagent.config import load_config
+    from simulagent.errors import ConfigError, UserError
+    from simulagent.rag.retrieve import web_providers
+
+    with pytest.raises(ConfigError, match="unknown provider 'bing'"):
+        load_config(env={"SIMULAGENT_RAG__AGENT_WEB": "wikipedia,bing"})
+    config = load_config(env={"SIMULAGENT_RAG__AGENT_WEB": "searxng"})
+    with pytest.raises(UserError, match=r"rag\.searxng_url"):
+        web_providers(config.rag, config.rag.agent_web)
+    assert [p.name for p in web_providers(config.rag, ["wikipedia"])] == ["wikipedia"]

@@ -206,6 +206,52 @@ def test_wait_k_on_fixed_chunks(scripted_backend: ScriptedBackend) -> None:
     assert text_of(offline) == text_of(outputs)
 
 
+class _NeverAgree:
+    """An agreement policy that commits nothing before the end (an unsure model, or steps too long to agree)."""
+
+    def new_state(self) -> None:
+        return None
+
+    def agree(self, state: None, hypothesis: Any, source_finished: bool) -> int:
+        return len(hypothesis) if source_finished else 0
+
+
+def test_a_buffer_that_never_agrees_is_committed_not_dropped(scripted_backend: ScriptedBackend) -> None:
+    audio = scripted_audio(60)  # 30 s
+    options = StreamingOptions(
+        task="transcribe", source_lang="en", target_lang="en", trim_after_ms=4_000.0, max_buffer_ms=8_000.0
+    )
+    system = WhisperStreamingSystem(scripted_backend, options, policy=_NeverAgree())  # type: ignore[arg-type]
+    longest_ms = 0.0
+
+    def watch(state: WhisperStreamingState) -> None:
+        nonlocal longest_ms
+        longest_ms = max(longest_ms, 1000.0 * state.buffer.shape[0] / 16_000)
+
+    outputs = run(system, audio, 500.0, on_update=watch)
+    # Every word arrives, in order, once: past max_buffer_ms the settled words are committed and trimmed.
+    assert text_of(outputs) == " ".join(script_word(i) for i in range(60))
+    assert longest_ms <= 8_000.0 + 1_500.0
+    assert len(outputs) > 3
+
+
+def test_a_continuation_that_repeats_committed_words_is_dropped() -> None:
+    from simulagent.models.asr._streaming import drop_repeated_head
+    from simulagent.models.asr._types import Word
+
+    def words(text: str, start_ms: float = 0.0) -> list[Word]:
+        return [Word(w, start_ms + 100 * i, start_ms + 100 * i + 90) for i, w in enumerate(text.split())]
+
+    committed = words("High on the agenda are plans for greater nuclear co-operation.")
+    restart = words("high on the agenda, are plans", 1000.0)
+    assert drop_repeated_head(committed, restart) == []
+    assert [w.text for w in drop_repeated_head(committed, words("on the agenda are today"))] == ["today"]
+    # A few repeated words may be speech ("no, no", "on the agenda"); new words are kept.
+    assert len(drop_repeated_head(committed, words("the agenda"))) == 2
+    assert len(drop_repeated_head(committed, words("on the agenda again"))) == 4
+    assert len(drop_repeated_head(committed, words("Tokyo is big"))) == 3
+
+
 def test_a_policy_of_no_known_kind_is_refused(scripted_backend: ScriptedBackend) -> None:
     options = StreamingOptions(task="transcribe", source_lang="en", target_lang="en")
     bad: Any = object()
