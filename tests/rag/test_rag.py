@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -81,6 +82,62 @@ def test_ingest_query_update_delete_and_restart(docs: Path, tmp_path: Path) -> N
     assert len(reopened.documents()) == 3 and reopened.index().ntotal == reopened.num_chunks()
     with pytest.raises(UserError, match="built with the embedder"):
         KnowledgeBase(tmp_path / "kb", "other", 8)
+
+
+def _put(kb: KnowledgeBase, embedder: HashingEmbedder, source: str, texts: list[str]) -> None:
+    kb.put_document(source, source, source, "", texts, embedder.embed(texts))
+
+
+def _top(kb: KnowledgeBase, embedder: HashingEmbedder, query: str) -> list[str]:
+    return [hit.text for hit in kb.search(embedder.embed([query]), 5)[0]]
+
+
+@pytest.mark.parametrize("approximate", ["flat", "ivf", "hnsw"])
+def test_the_index_follows_changes_without_rebuilding(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, approximate: str
+) -> None:
+    import simulagent.rag.store as store
+
+    builds: list[int] = []
+    real_build = store.build_index
+
+    def counting_build(vectors: Any, ids: Any, options: IndexOptions) -> Any:
+        builds.append(len(ids))
+        return real_build(vectors, ids, options)
+
+    monkeypatch.setattr(store, "build_index", counting_build)
+    kind: Any = "ivf" if approximate == "flat" else approximate
+    options = IndexOptions(approximate_above=10**9 if approximate == "flat" else 50, approximate=kind, ivf_nprobe=64)
+    embedder = HashingEmbedder()
+    folder = tmp_path / "kb"
+    kb = KnowledgeBase(folder, embedder.info.name, embedder.info.dim, options)
+    for d in range(6):
+        _put(kb, embedder, f"doc{d}", [f"document {d} sentence {i} about topic {d * 10 + i}" for i in range(20)])
+    assert kb.index().ntotal == 120 and builds == [120]
+    _put(kb, embedder, "trains", ["The night train to Vienna leaves platform 7 at 22:15."])
+    assert kb.delete_document("doc0")
+    assert kb.index().ntotal == kb.num_chunks() == 101
+    # Removals from HNSW need a rebuild; flat and IVF indexes take the journal.
+    assert builds == ([120, 101] if approximate == "hnsw" else [120])
+    assert "Vienna" in _top(kb, embedder, "night train to Vienna")[0]
+    assert not any("document 0 " in t for t in _top(kb, embedder, "document 0 sentence 3 about topic 3"))
+    kb.close()
+    # After a restart the saved index plus the journal entries written after it give the same answers.
+    _put(reopened := KnowledgeBase(folder, embedder.info.name, embedder.info.dim, options), embedder, "x", ["extra"])
+    assert reopened.index().ntotal == 102
+    assert "Vienna" in _top(reopened, embedder, "night train to Vienna")[0]
+    assert len(builds) == (2 if approximate == "hnsw" else 1)
+    assert [p.name for p in folder.glob("index*.faiss")] == [json.loads((folder / "index.json").read_text())["file"]]
+
+
+def test_an_index_without_a_valid_stamp_is_rebuilt(tmp_path: Path) -> None:
+    kb, embedder = _kb(tmp_path)
+    _put(kb, embedder, "a", ["alpha text", "beta text"])
+    assert kb.index().ntotal == 2
+    kb.close()
+    (tmp_path / "kb" / "index.json").write_text("7")  # an older format, or a torn write
+    reopened = KnowledgeBase(tmp_path / "kb", embedder.info.name, embedder.info.dim)
+    assert reopened.index().ntotal == 2 and "alpha" in _top(reopened, embedder, "alpha")[0]
 
 
 def test_refused_oversize_and_unreadable(docs: Path, tmp_path: Path) -> None:
