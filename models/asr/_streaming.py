@@ -41,6 +41,8 @@ _SETTLE_MS = 1_000.0
 # A continuation whose first words repeat this many of the last committed words is a restart, not speech.
 _MIN_REPEAT_WORDS = 4
 _REPEAT_LOOKBACK_WORDS = 40
+# Whisper decodes at most 30 s; the buffer is kept below that whatever arrives in one step.
+_MAX_DECODE_SAMPLES = 29 * SAMPLE_RATE_HZ
 
 
 def check_language_pair(task: Task, source_lang: str, target_lang: str, languages: frozenset[str]) -> None:
@@ -123,8 +125,9 @@ class WhisperStreamingState:
 
     Attributes:
         buffer: audio not yet trimmed, 16 kHz, shape (num_samples,).
+        unread: audio pushed but not yet taken into the buffer (less than one step, except right after a push).
         buffer_start_ms: stream time of `buffer[0]`.
-        received_ms: stream time of the end of the audio received so far.
+        received_ms: stream time of the end of the buffer (the audio taken so far).
         decoded_until_ms: `received_ms` at the last update.
         committed: committed words, in stream time.
         pending: committed text not yet popped.
@@ -137,6 +140,7 @@ class WhisperStreamingState:
     """
 
     buffer: FloatArray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+    unread: FloatArray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
     buffer_start_ms: float = 0.0
     received_ms: float = 0.0
     decoded_until_ms: float = 0.0
@@ -185,12 +189,15 @@ class WhisperStreamingSystem:
         chosen = policy
         # The strategy is chosen once here, so an update reads the same for both kinds of policy.
         self._new_policy_state: Callable[[], Any] = lambda: None
+        self._adaptive_step = True
         if isinstance(chosen, AgreementPolicy):
             self._decide = self._agreement_count
             self._new_policy_state = chosen.new_state
         elif isinstance(chosen, CountPolicy):
             self._decide = self._count_policy_count
             self._new_policy_state = chosen.new_state
+            # wait-k counts the source in fixed steps: an adaptive step would change what k means mid-stream.
+            self._adaptive_step = False
         elif isinstance(chosen, AlignmentPolicy):
             self._decide = self._alignment_count  # stateless: it reads the alignment of each hypothesis
         else:
@@ -224,18 +231,24 @@ class WhisperStreamingSystem:
             raise ValueError("audio pushed after the end of the stream")
         if not segment.is_empty:
             samples = resample(segment.samples, segment.sample_rate_hz, SAMPLE_RATE_HZ)
-            state.buffer = np.concatenate([state.buffer, samples])
-            state.received_ms += 1000.0 * samples.shape[0] / SAMPLE_RATE_HZ
+            state.unread = np.concatenate([state.unread, samples])
         state.source_finished = state.source_finished or segment.finished
 
     def pop(self, state: WhisperStreamingState) -> Segment:
         if state.final_popped:
             return TextSegment("", finished=True, lang=self._options.target_lang)
-        if not state.target_finished:
-            if state.source_finished:
+        # The audio pushed is taken in steps of `step_ms`, one update each, however much arrived at once (a whole
+        # file, or a server's coalesced backlog): the buffer never outgrows what one decode can take.
+        while not state.target_finished:
+            unread_ms = 1000.0 * state.unread.shape[0] / SAMPLE_RATE_HZ
+            if state.source_finished and unread_ms <= state.step_ms:
+                self._take(state, state.unread.shape[0])
                 self._update(state, final=True)
-            elif state.received_ms - state.decoded_until_ms >= state.step_ms:
+            elif unread_ms >= state.step_ms:
+                self._take(state, round(state.step_ms * SAMPLE_RATE_HZ / 1000))
                 self._update(state, final=False)
+            else:
+                break
         if not state.pending and not state.target_finished:
             return TextSegment("", lang=self._options.target_lang)
         text = " ".join(state.pending)
@@ -245,11 +258,24 @@ class WhisperStreamingSystem:
         state.num_outputs += 1
         return TextSegment(text, finished=state.target_finished, index=index, lang=self._options.target_lang)
 
+    @staticmethod
+    def _take(state: WhisperStreamingState, num_samples: int) -> None:
+        """Move the first `num_samples` of the unread audio into the buffer."""
+        taken = state.unread[:num_samples]
+        state.unread = state.unread[num_samples:]
+        state.buffer = np.concatenate([state.buffer, taken])
+        state.received_ms += 1000.0 * taken.shape[0] / SAMPLE_RATE_HZ
+
     # --- one update -------------------------------------------------------------------------------------------
 
     def _update(self, state: WhisperStreamingState, final: bool) -> None:
         opts = self._options
         began = time.perf_counter()
+        if state.buffer.shape[0] > _MAX_DECODE_SAMPLES:
+            # Never reached when trimming works; a guard so that a stream cannot end in a decode error.
+            num_cut = state.buffer.shape[0] - _MAX_DECODE_SAMPLES
+            state.buffer = state.buffer[num_cut:]
+            state.buffer_start_ms += 1000.0 * num_cut / SAMPLE_RATE_HZ
         inside = [w for w in state.committed if w.start_ms >= state.buffer_start_ms]
         before = state.committed[: len(state.committed) - len(inside)]
         prompt = " ".join(w.text for w in before)[-opts.prompt_chars :] if opts.prompt_chars else ""
@@ -277,7 +303,7 @@ class WhisperStreamingSystem:
             self._trim(state, words[count:])
         elapsed_s = time.perf_counter() - began
         state.compute_s += elapsed_s
-        if opts.max_compute_ratio > 0:
+        if opts.max_compute_ratio > 0 and self._adaptive_step:
             # Adaptive step: never spend more than max_compute_ratio of real time decoding.
             state.step_ms = max(opts.step_ms, min(5_000.0, 1000.0 * elapsed_s / opts.max_compute_ratio))
 
@@ -328,21 +354,28 @@ class WhisperStreamingSystem:
             if word.text.endswith(_SENTENCE_END):
                 cut_ms = word.end_ms
                 break
-        if cut_ms is None and buffer_ms > opts.max_buffer_ms:
+
+        def left_ms() -> float:
+            return state.received_ms - (state.buffer_start_ms if cut_ms is None else cut_ms)
+
+        if left_ms() > opts.max_buffer_ms and inside:
+            cut_ms = max(cut_ms or 0.0, inside[-1].end_ms)
+        if left_ms() > opts.max_buffer_ms:
+            # Still too long: the policy has agreed on little for a whole buffer (long steps, an unsure model).
+            # Commit the hypothesis words that lie well before the newest audio instead of dropping the speech
+            # they cover, and start the policy afresh after them.
             settled = [w for w in uncommitted if w.end_ms <= state.received_ms - _SETTLE_MS]
-            if inside:
-                cut_ms = inside[-1].end_ms
-            elif settled:
-                # The policy has agreed on nothing for a whole buffer (long steps, an unsure model): commit the
-                # hypothesis words that lie well before the newest audio instead of dropping the speech they cover,
-                # and start the policy afresh after them.
+            if settled:
                 self._commit(state, settled)
                 state.unstable = state.unstable[len(settled) :]
                 state.policy_state = self._new_policy_state()
                 cut_ms = settled[-1].end_ms
             else:
-                # Nothing heard in a very long buffer (noise, music): keep only its last few seconds.
-                cut_ms = state.received_ms - opts.trim_after_ms / 2
+                # Nothing heard there (noise, music, silence): keep only the last few seconds, and any word begun.
+                keep_from = state.received_ms - opts.trim_after_ms / 2
+                if uncommitted:
+                    keep_from = min(keep_from, uncommitted[0].start_ms)
+                cut_ms = max(cut_ms or 0.0, keep_from)
         if cut_ms is None or cut_ms <= state.buffer_start_ms:
             return
         num_cut = min(state.buffer.shape[0], math.floor((cut_ms - state.buffer_start_ms) * SAMPLE_RATE_HZ / 1000))
