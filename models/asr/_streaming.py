@@ -43,6 +43,8 @@ _MIN_REPEAT_WORDS = 4
 _REPEAT_LOOKBACK_WORDS = 40
 # Whisper decodes at most 30 s; the buffer is kept below that whatever arrives in one step.
 _MAX_DECODE_SAMPLES = 29 * SAMPLE_RATE_HZ
+# The most audio one update takes into the buffer (the adaptive step's ceiling too).
+_MAX_TAKE_MS = 5_000.0
 
 
 def check_language_pair(task: Task, source_lang: str, target_lang: str, languages: frozenset[str]) -> None:
@@ -125,7 +127,7 @@ class WhisperStreamingState:
 
     Attributes:
         buffer: audio not yet trimmed, 16 kHz, shape (num_samples,).
-        unread: audio pushed but not yet taken into the buffer (less than one step, except right after a push).
+        unread: audio pushed but not yet taken into the buffer (less than a step between updates).
         buffer_start_ms: stream time of `buffer[0]`.
         received_ms: stream time of the end of the buffer (the audio taken so far).
         decoded_until_ms: `received_ms` at the last update.
@@ -237,15 +239,17 @@ class WhisperStreamingSystem:
     def pop(self, state: WhisperStreamingState) -> Segment:
         if state.final_popped:
             return TextSegment("", finished=True, lang=self._options.target_lang)
-        # The audio pushed is taken in steps of `step_ms`, one update each, however much arrived at once (a whole
-        # file, or a server's coalesced backlog): the buffer never outgrows what one decode can take.
+        # An update takes all the audio pushed since the last one once there is a step of it, but at most
+        # _MAX_TAKE_MS: however much arrives at once (a whole file, a server's coalesced backlog) is decoded in
+        # pieces, so the buffer never outgrows what one decode can take.
+        max_take = round(max(state.step_ms, _MAX_TAKE_MS) * SAMPLE_RATE_HZ / 1000)
         while not state.target_finished:
-            unread_ms = 1000.0 * state.unread.shape[0] / SAMPLE_RATE_HZ
-            if state.source_finished and unread_ms <= state.step_ms:
-                self._take(state, state.unread.shape[0])
+            unread = state.unread.shape[0]
+            if state.source_finished and unread <= max_take:
+                self._take(state, unread)
                 self._update(state, final=True)
-            elif unread_ms >= state.step_ms:
-                self._take(state, round(state.step_ms * SAMPLE_RATE_HZ / 1000))
+            elif unread >= max_take or 1000.0 * unread / SAMPLE_RATE_HZ >= state.step_ms:
+                self._take(state, min(unread, max_take))
                 self._update(state, final=False)
             else:
                 break
@@ -305,7 +309,7 @@ class WhisperStreamingSystem:
         state.compute_s += elapsed_s
         if opts.max_compute_ratio > 0 and self._adaptive_step:
             # Adaptive step: never spend more than max_compute_ratio of real time decoding.
-            state.step_ms = max(opts.step_ms, min(5_000.0, 1000.0 * elapsed_s / opts.max_compute_ratio))
+            state.step_ms = max(opts.step_ms, min(_MAX_TAKE_MS, 1000.0 * elapsed_s / opts.max_compute_ratio))
 
     def _agreement_count(self, state: WhisperStreamingState, words: list[Word], final: bool) -> int:
         return int(self._policy.agree(state.policy_state, [w.text for w in words], final))

@@ -13,12 +13,23 @@ from simulagent.cli import main
 
 from .test_backends import word_error_rate
 
+# tiny.en misses 6-7 of the 20 words of this synthetic clip (the reference itself misspells "speach").
+TINY_EN_MAX_WER = 0.35
+
 
 @pytest.fixture
-def english_wav(shared_data: Path) -> Path:
+def english_wav(shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = shared_data / "simuleval-example" / "test.wav"
     if not path.is_file():
         pytest.skip(f"{path} not found")
+    # Fixed steps: the adaptive step follows the machine's speed, so on a busy machine the words (and when they
+    # come) would depend on the load.
+    import dataclasses
+
+    from simulagent.models.asr import _systems
+
+    fixed = dataclasses.replace(_systems.PRESETS["fast"], max_compute_ratio=0.0)
+    monkeypatch.setitem(_systems.PRESETS, "fast", fixed)
     return path
 
 
@@ -40,7 +51,7 @@ def test_transcribe_prints_commits_and_writes_a_log(
     assert [o["source_ms"] for o in outputs] == sorted(o["source_ms"] for o in outputs)
     text = " ".join(o["text"] for o in outputs if o["text"])
     transcript = (english_wav.parent / "transcript.txt").read_text()
-    assert word_error_rate(transcript, text) < 0.35
+    assert word_error_rate(transcript, text) <= TINY_EN_MAX_WER
 
 
 @pytest.mark.parametrize(
@@ -86,8 +97,7 @@ def test_a_registry_count_policy_drives_the_system(english_wav: Path, capsys: py
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[0].startswith("[   1.50 s]")  # wait-3 on 500 ms chunks: the first word after 1.5 s
     transcript = (english_wav.parent / "transcript.txt").read_text()
-    # tiny.en misses 6-7 of the 20 words of this synthetic clip (the reference itself misspells "speach").
-    assert word_error_rate(transcript, " ".join(line.split("] ", 1)[1] for line in lines)) <= 0.35
+    assert word_error_rate(transcript, " ".join(line.split("] ", 1)[1] for line in lines)) <= TINY_EN_MAX_WER
 
 
 @pytest.mark.slow
@@ -167,4 +177,4 @@ def test_microphone_input_is_transcribed_live(
     assert main([*argv, "--no-log"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     heard = " ".join(line.split("] ", 1)[-1] for line in lines)
-    assert word_error_rate((english_wav.parent / "transcript.txt").read_text(), heard) < 0.35
+    assert word_error_rate((english_wav.parent / "transcript.txt").read_text(), heard) <= TINY_EN_MAX_WER
