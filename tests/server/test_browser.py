@@ -129,8 +129,11 @@ def test_page_translates_real_french_speech_with_the_default_server(tmp_path: Pa
     url = next(served)
     try:
         with _interpreting_page(sync_api, url, wav, source_lang="fr", target_lang="en") as page:
+            # Wait for a content word of the reference, not a word count: the first words committed can be a
+            # partial clause ("I have been experiencing") that is right but holds none of the reference's words.
             page.wait_for_function(
-                "document.querySelector('#output .committed').textContent.split(' ').length >= 4", timeout=120_000
+                "/experienc|year|word|later/i.test(document.querySelector('#output .committed').textContent)",
+                timeout=120_000,
             )
             english = page.text_content("#output .committed") or ""
             # The picture in docs/protocol.md: SIMULAGENT_SCREENSHOT_DIR=docs/img pytest -k real_french
@@ -139,4 +142,4 @@ def test_page_translates_real_french_speech_with_the_default_server(tmp_path: Pa
     finally:
         next(served, None)
     # The reference: "i therefore have the experience of the passed years i'll say a few words about that later".
-    assert any(word in english.lower() for word in ("experience", "years", "words", "later")), english
+    assert any(word in english.lower() for word in ("experienc", "year", "word", "later")), english
