@@ -96,16 +96,21 @@ def test_reset_and_external_state_give_identical_runs(scripted_backend: Scripted
     assert first == again == fresh
 
 
-def test_buffer_stays_short_on_a_long_stream(scripted_backend: ScriptedBackend) -> None:
-    audio = scripted_audio(120)  # 60 s, longer than Whisper's 30 s window
-    system = scripted_system(scripted_backend, trim_after_ms=4_000.0, max_buffer_ms=8_000.0)
+def run_watching_buffer(system: WhisperStreamingSystem, audio: FloatArray) -> tuple[list[TextSegment], float]:
+    """Outputs of `run` in 500 ms pieces, and the longest the audio buffer grew (ms)."""
     longest_ms = 0.0
 
     def watch(state: WhisperStreamingState) -> None:
         nonlocal longest_ms
         longest_ms = max(longest_ms, 1000.0 * state.buffer.shape[0] / 16_000)
 
-    outputs = run(system, audio, 500.0, on_update=watch)
+    return run(system, audio, 500.0, on_update=watch), longest_ms
+
+
+def test_buffer_stays_short_on_a_long_stream(scripted_backend: ScriptedBackend) -> None:
+    audio = scripted_audio(120)  # 60 s, longer than Whisper's 30 s window
+    system = scripted_system(scripted_backend, trim_after_ms=4_000.0, max_buffer_ms=8_000.0)
+    outputs, longest_ms = run_watching_buffer(system, audio)
     assert text_of(outputs) == " ".join(script_word(i) for i in range(120))
     assert longest_ms <= 8_000.0 + 1_500.0
     # Committed words before the buffer reach the model as a prompt, those inside it as a forced prefix.
@@ -237,13 +242,7 @@ def test_a_buffer_that_never_agrees_is_committed_not_dropped(scripted_backend: S
         task="transcribe", source_lang="en", target_lang="en", trim_after_ms=4_000.0, max_buffer_ms=8_000.0
     )
     system = WhisperStreamingSystem(scripted_backend, options, policy=_NeverAgree())  # type: ignore[arg-type]
-    longest_ms = 0.0
-
-    def watch(state: WhisperStreamingState) -> None:
-        nonlocal longest_ms
-        longest_ms = max(longest_ms, 1000.0 * state.buffer.shape[0] / 16_000)
-
-    outputs = run(system, audio, 500.0, on_update=watch)
+    outputs, longest_ms = run_watching_buffer(system, audio)
     # Every word arrives, in order, once: past max_buffer_ms the settled words are committed and trimmed.
     assert text_of(outputs) == " ".join(script_word(i) for i in range(60))
     assert longest_ms <= 8_000.0 + 1_500.0
