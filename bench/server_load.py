@@ -11,8 +11,8 @@ once every session has started), and its RSS then, at its peak and at the end (f
 
 Usage:
     python bench/server_load.py --sessions 16 --minutes 10 --system simulagent.agent.server.diagnostic:AudioMeter
-    python bench/server_load.py --sessions 16 --minutes 10 --system simulagent.presets:make_fast \
-        --audio recording.mp3
+    python bench/server_load.py --sessions 16 --minutes 10 --system simulagent.presets:make_fast --ramp-s 3 \
+        --audio out/speech_sets/de-en/source.txt --source-lang de      # bench/speech_sets.py writes that list
     python bench/server_load.py --minutes 0.5 --serve-arg=--admission=fixed --serve-arg=--max-backlog-ms=2000
 
 The server runs in a child process (`simulagent serve --system ...`) so its memory is measured on its own.
@@ -55,7 +55,9 @@ class _Result:
     errors: list[str] = field(default_factory=list)
 
 
-async def _session(url: str, audio: np.ndarray, seconds: float, delay_s: float, latencies: list[float]) -> _Result:
+async def _session(
+    url: str, audio: np.ndarray, seconds: float, delay_s: float, latencies: list[float], source_lang: str
+) -> _Result:
     import websockets
 
     await asyncio.sleep(delay_s)
@@ -63,7 +65,10 @@ async def _session(url: str, audio: np.ndarray, seconds: float, delay_s: float, 
     frame = 1600
     pcm = (np.clip(audio, -1, 1) * 32767).astype("<i2")
     async with websockets.connect(url, max_size=2**22) as ws:
-        await ws.send(json.dumps({"type": "hello", "protocol": 1, "mode": "interpretation", "sample_rate_hz": 16000}))
+        hello = {"type": "hello", "protocol": 1, "mode": "interpretation", "sample_rate_hz": 16000}
+        if source_lang:
+            hello["source_lang"] = source_lang
+        await ws.send(json.dumps(hello))
         first = json.loads(await ws.recv())
         if first.get("type") == "error":
             result.refused_reason = first.get("reason", first.get("code", "?"))
@@ -106,6 +111,19 @@ async def _session(url: str, audio: np.ndarray, seconds: float, delay_s: float, 
     return result
 
 
+def _load_recordings(paths: list[str]) -> np.ndarray:
+    """The recordings one after another with 0.5 s of silence between them; a .txt file lists recordings, one per
+    line (like eval's source files). Many different sentences keep a looped stream from repeating itself within the
+    translator's memory of committed words (which drops a continuation that repeats them)."""
+    from simulagent.audio import load_audio
+
+    files: list[str] = []
+    for path in paths:
+        files += Path(path).read_text().split() if path.endswith(".txt") else [path]
+    gap = np.zeros(8000, dtype=np.float32)
+    return np.concatenate([part for file in files for part in (load_audio(file), gap)])
+
+
 def _metric(text: str, name: str) -> float:
     """Sum of a metric's samples in the Prometheus text (0 when absent)."""
     total = 0.0
@@ -131,9 +149,7 @@ async def _main(args: argparse.Namespace) -> None:
             except httpx.HTTPError:
                 await asyncio.sleep(0.5)
         if args.audio:
-            from simulagent.audio import load_audio
-
-            audio = load_audio(args.audio)
+            audio = _load_recordings(args.audio)
         else:
             audio = (0.2 * np.sin(2 * np.pi * 220 * np.arange(16000 * 5) / 16000)).astype(np.float32)
         latencies: list[float] = []
@@ -141,6 +157,7 @@ async def _main(args: argparse.Namespace) -> None:
         ramp_end_s = args.ramp_s * max(0, args.sessions - 1) + 5.0
         after_ramp_mb: float | None = None
         loaded_health: dict[str, object] = {}
+        per_minute_mb: list[float] = []  # RSS at the end of each minute: flat memory shows as a plateau
 
         async def watch() -> None:
             nonlocal peak_mb, after_ramp_mb
@@ -148,6 +165,8 @@ async def _main(args: argparse.Namespace) -> None:
             while True:
                 rss = _rss_mb(server.pid)
                 peak_mb = max(peak_mb, rss)
+                if time.monotonic() - started >= 60.0 * (len(per_minute_mb) + 1):
+                    per_minute_mb.append(rss)
                 if after_ramp_mb is None and time.monotonic() - started >= ramp_end_s:
                     after_ramp_mb = rss
                     async with httpx.AsyncClient() as http:  # capacity and load while every session runs
@@ -158,7 +177,17 @@ async def _main(args: argparse.Namespace) -> None:
         seconds = args.minutes * 60
         url = f"ws://127.0.0.1:{port}/ws"
         results = await asyncio.gather(
-            *(_session(url, audio, seconds, i * args.ramp_s, latencies) for i in range(args.sessions))
+            *(
+                _session(
+                    url,
+                    np.roll(audio, -i * len(audio) // args.sessions),
+                    seconds,
+                    i * args.ramp_s,
+                    latencies,
+                    args.source_lang,
+                )
+                for i in range(args.sessions)
+            )
         )
         watcher.cancel()
         metrics = httpx.get(base + "/metrics").text
@@ -187,6 +216,7 @@ async def _main(args: argparse.Namespace) -> None:
         print(f"after the ramp: capacity={json.dumps(loaded_health.get('capacity'))}")
         print(f"after the ramp: load={json.dumps(loaded_health.get('load'))}")
         ramp_mb = "-" if after_ramp_mb is None else f"{after_ramp_mb:.0f}"
+        print("server RSS per minute (MB): " + " ".join(f"{mb:.0f}" for mb in per_minute_mb))
         print(f"server RSS after ramp={ramp_mb} MB, peak={peak_mb:.0f} MB, final={_rss_mb(server.pid):.0f} MB")
     finally:
         server.terminate()
@@ -202,7 +232,10 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=16)
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--system", default="simulagent.agent.server.diagnostic:AudioMeter")
-    parser.add_argument("--audio", default="")
+    parser.add_argument(
+        "--audio", nargs="*", default=[], help="recordings to stream (looped), or a .txt file listing them"
+    )
+    parser.add_argument("--source-lang", default="", help="the sessions' source language (default: the server's)")
     parser.add_argument("--port", type=int, default=8799)
     parser.add_argument("--ramp-s", type=float, default=1.0, help="seconds between session starts")
     parser.add_argument(

@@ -9,11 +9,19 @@ server). The rules, in order:
    across sessions) gives the measured limit `floor(max_model_load / rtf)` real-time streams; a new stream beyond it,
    or while the worker is already busier than `max_model_load - rtf` (no room for one more stream), is refused
    (`reason="load"`).
-3. The first stream is always admitted: an idle server has room for one, whatever an old estimate says, and the
+3. Also with `admission="measured"`, measured or not: a new stream is refused while the open ones show that the
+   model is not keeping up: audio skipped within the window, or a stream with more than half of `max_backlog_ms`
+   waiting. This catches what the capacity estimate misses: a system whose cost comes in bursts (decoding at
+   pauses) looks cheap between the bursts, and a cold start has no estimate at all.
+4. Slow start, with `admission="measured"`: once one more stream would take the measured load past half of
+   `max_model_load`, streams are admitted one per `load_window_s`, so the window has seen the last newcomer's cost
+   before the next is judged (streams arriving a few seconds apart would otherwise all be judged on an estimate
+   that has not seen the newest ones yet).
+5. The first stream is always admitted: an idle server has room for one, whatever an old estimate says, and the
    backlog bound of each session (load shedding) protects memory if that stream is too heavy.
 
-Before the load is measured (a cold start) streams are admitted up to `max_sessions`; the backlog bound is what keeps
-memory flat if a burst of them overloads the model.
+Before the load is measured (a cold start) streams are admitted up to `max_sessions` until rule 3 sees strain; the
+backlog bound is what keeps memory flat if a burst of them overloads the model.
 """
 
 from __future__ import annotations
@@ -74,10 +82,17 @@ class AdmissionPolicy:
             return Admission(False, "max_sessions", f"the server is serving its maximum of {max_sessions} sessions")
         return _OK
 
-    def admit_stream(self, streaming_sessions: int, load: LoadSnapshot) -> Admission:
-        """May one more streaming session start, with `streaming_sessions` open on a worker with this `load`?"""
+    def admit_stream(
+        self, streaming_sessions: int, load: LoadSnapshot, since_last_admission_s: float = math.inf
+    ) -> Admission:
+        """May one more streaming session start, with `streaming_sessions` open on a worker with this `load`, the
+        last stream admitted `since_last_admission_s` ago?"""
         if streaming_sessions == 0:
             return _OK
+        if self.options.admission == "measured":
+            strained = self._strain(load)
+            if strained is not None:
+                return strained
         limit = self.measured_limit(load)
         rtf = self.real_time_factor(load)
         if limit is None or rtf is None:
@@ -97,4 +112,30 @@ class AdmissionPolicy:
                 f"the model is busy {load.busy_fraction:.0%} of the time; one more stream (real-time factor "
                 f"{rtf:.2f}) would take it beyond {budget:.0%}",
             )
+        if (streaming_sessions + 1) * rtf > budget / 2 and since_last_admission_s < self.options.load_window_s:
+            return Admission(
+                False,
+                "load",
+                f"past half its budget the model takes one new stream per {self.options.load_window_s:g} s, so that "
+                f"each one's cost is measured before the next (the last came {since_last_admission_s:.1f} s ago)",
+            )
         return _OK
+
+    def _strain(self, load: LoadSnapshot) -> Admission | None:
+        """Refusal when the open streams already show that the model is not keeping up, whatever the estimate of
+        its capacity says (the estimate is low for a system whose cost comes in bursts, such as decoding at pauses):
+        audio skipped within the window, or a stream halfway to skipping."""
+        if load.skipped_ms > 0:
+            return Admission(
+                False,
+                "load",
+                f"the model is not keeping up: the open streams skipped {load.skipped_ms / 1000:.1f} s of audio in the "
+                f"last {load.window_s:.0f} s",
+            )
+        if load.largest_backlog_ms > self.options.max_backlog_ms / 2:
+            return Admission(
+                False,
+                "load",
+                f"the model is not keeping up: a stream has {load.largest_backlog_ms / 1000:.1f} s of audio waiting",
+            )
+        return None

@@ -22,6 +22,7 @@ import hmac
 import ipaddress
 import json
 import logging
+import math
 import time
 import uuid
 from collections.abc import Sequence
@@ -104,6 +105,7 @@ class _Capacity:
         self.policy = AdmissionPolicy(options)
         self.sessions: set[str] = set()
         self.streams: set[str] = set()
+        self._last_stream_admitted_s = -math.inf
 
     def load(self) -> LoadSnapshot:
         return self.worker.load.snapshot(self.options.load_window_s)
@@ -116,9 +118,11 @@ class _Capacity:
 
     def admit_stream(self, session_id: str) -> Admission:
         # No await between the decision and the bookkeeping: concurrent hellos cannot both take the last place.
-        admission = self.policy.admit_stream(len(self.streams), self.load())
+        now = self.worker.load.now()
+        admission = self.policy.admit_stream(len(self.streams), self.load(), now - self._last_stream_admitted_s)
         if admission.admitted:
             self.streams.add(session_id)
+            self._last_stream_admitted_s = now
         return admission
 
     def release(self, session_id: str) -> None:
@@ -131,7 +135,9 @@ class _Capacity:
         rtf = self.policy.real_time_factor(load)
         accepting = (
             self.policy.admit_connection(len(self.sessions)).admitted
-            and self.policy.admit_stream(len(self.streams), load).admitted
+            and self.policy.admit_stream(
+                len(self.streams), load, self.worker.load.now() - self._last_stream_admitted_s
+            ).admitted
         )
         return {
             "streaming_sessions": len(self.streams),
@@ -149,6 +155,8 @@ class _Capacity:
                 "real_time_factor": None if rtf is None else round(rtf, 4),
                 "audio_s": round(load.audio_ms / 1000.0, 3),
                 "updates": load.updates,
+                "skipped_s": round(load.skipped_ms / 1000.0, 3),
+                "largest_backlog_s": round(load.largest_backlog_ms / 1000.0, 3),
             },
             "refused_sessions": {reason: self.metrics.refused(reason) for reason in ("max_sessions", "load")},
             "skipped_audio_s": round(self.metrics.skipped_audio_s(), 3),

@@ -146,6 +146,7 @@ class StreamingSystemSession:
         self._backlog_ms += chunk.duration_ms
         if self._backlog_ms > self._max_backlog_ms:
             await self._shed()
+        self._worker.load.report_backlog(self, self._backlog_ms)
         if self._updating is None or self._updating.done():
             self._updating = asyncio.create_task(self._drain_pending())
         if self._events.full():
@@ -163,6 +164,7 @@ class StreamingSystemSession:
         if skipped_ms == 0.0:
             return
         self._skipped_ms += skipped_ms
+        self._worker.load.record_skip(skipped_ms)
         payload = {
             "skipped_ms": skipped_ms,
             "from_ms": first.start_ms,
@@ -181,6 +183,7 @@ class StreamingSystemSession:
                 chunks.append(chunk)
                 total_ms += chunk.duration_ms
             self._backlog_ms = max(0.0, self._backlog_ms - total_ms)
+            self._worker.load.report_backlog(self, self._backlog_ms)
             samples = chunks[0].samples if len(chunks) == 1 else np.concatenate([c.samples for c in chunks])
             await self._step(SpeechSegment(samples, chunks[0].sample_rate_hz, offset_ms=chunks[0].start_ms))
 
@@ -255,6 +258,7 @@ class StreamingSystemSession:
         self._closed = True
         self._pending.clear()
         self._backlog_ms = 0.0
+        self._worker.load.report_backlog(self, None)
         end_events(self._events, _END)
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from simulagent.agent.server.options import MAX_LOAD_WINDOW_S
+from simulagent.memory import trim_now_and_then
 
 __all__ = ["LoadMeter", "LoadSnapshot", "ModelWorker", "shared_worker"]
 
@@ -46,6 +47,8 @@ class LoadSnapshot:
         audio_ms: source audio the updates of the window processed, all sessions together.
         busy_s: time those updates took.
         updates: how many updates ended within the window.
+        skipped_ms: audio the streams skipped within the window to bound their backlogs (overload, now).
+        largest_backlog_ms: the longest backlog of unprocessed audio of any open stream, now.
     """
 
     window_s: float
@@ -53,6 +56,8 @@ class LoadSnapshot:
     audio_ms: float
     busy_s: float
     updates: int
+    skipped_ms: float = 0.0
+    largest_backlog_ms: float = 0.0
 
     def real_time_factor(self, min_audio_ms: float) -> float | None:
         """Model seconds per second of source audio, across sessions; None until `min_audio_ms` were processed.
@@ -78,6 +83,21 @@ class LoadMeter:
         self._updates: deque[_Update] = deque(maxlen=_MAX_RECORDS)
         self._started_s = clock()
         self._running_since: float | None = None
+        self._skips: deque[tuple[float, float]] = deque(maxlen=_MAX_RECORDS)
+        self._backlogs_ms: dict[int, float] = {}
+
+    def record_skip(self, skipped_ms: float) -> None:
+        """A stream skipped `skipped_ms` of audio now: the worker could not keep up with it."""
+        with self._lock:
+            self._skips.append((self._clock(), skipped_ms))
+
+    def report_backlog(self, stream: object, backlog_ms: float | None) -> None:
+        """The current backlog of one stream (None: the stream is gone)."""
+        with self._lock:
+            if backlog_ms is None:
+                self._backlogs_ms.pop(id(stream), None)
+            else:
+                self._backlogs_ms[id(stream)] = backlog_ms
 
     def now(self) -> float:
         return self._clock()
@@ -108,6 +128,8 @@ class LoadMeter:
             # One worker thread: updates end in the order they were recorded, so the window is a suffix.
             records = list(itertools.takewhile(lambda u: u.end_s > since, reversed(self._updates)))
             running = self._running_since
+            skipped_ms = sum(ms for at, ms in self._skips if at > since)
+            largest_backlog_ms = max(self._backlogs_ms.values(), default=0.0)
         for update in records:
             busy_in_window += update.end_s - max(update.start_s, since)
             busy_s += update.end_s - update.start_s
@@ -117,7 +139,15 @@ class LoadMeter:
             busy_in_window += now - max(running, since)
         span = min(window_s, now - self._started_s)
         fraction = min(1.0, busy_in_window / span) if span > 0 else 0.0
-        return LoadSnapshot(window_s=span, busy_fraction=fraction, audio_ms=audio_ms, busy_s=busy_s, updates=updates)
+        return LoadSnapshot(
+            window_s=span,
+            busy_fraction=fraction,
+            audio_ms=audio_ms,
+            busy_s=busy_s,
+            updates=updates,
+            skipped_ms=skipped_ms,
+            largest_backlog_ms=largest_backlog_ms,
+        )
 
 
 class ModelWorker:
@@ -142,6 +172,8 @@ class ModelWorker:
             return fn()
         finally:
             self.load.end(start, audio_ms)
+            # Without it the server's RSS climbs for many minutes under streaming load (see simulagent.memory).
+            trim_now_and_then()
 
 
 _SHARED: ModelWorker | None = None

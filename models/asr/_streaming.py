@@ -22,6 +22,7 @@ import numpy as np
 
 from simulagent.audio import resample
 from simulagent.errors import UserError
+from simulagent.memory import trim_now_and_then
 from simulagent.models.asr._agreement import AgreementPolicy, AlignmentPolicy, normalize_word
 from simulagent.models.asr._types import SAMPLE_RATE_HZ, DecodeRequest, SpeechBackend, Task, Word
 from simulagent.signals import CountPolicy
@@ -274,6 +275,7 @@ class WhisperStreamingSystem:
 
     def _update(self, state: WhisperStreamingState, final: bool) -> None:
         opts = self._options
+        trim_now_and_then()  # buffers of a new size on every update fragment the heap (see simulagent.memory)
         began = time.perf_counter()
         if state.buffer.shape[0] > _MAX_DECODE_SAMPLES:
             # Never reached when trimming works; a guard so that a stream cannot end in a decode error.

@@ -17,6 +17,7 @@ import numpy as np
 
 from simulagent.audio import resample
 from simulagent.errors import UserError
+from simulagent.memory import trim_now_and_then
 from simulagent.models.asr._streaming import StreamingOptions, check_language_pair
 from simulagent.models.asr._types import SAMPLE_RATE_HZ, DecodeRequest, SpeechBackend
 from simulagent.types import FloatArray, Segment, SpeechSegment, SystemSpec, TextSegment
@@ -255,6 +256,7 @@ class WhisperVadSystem:
         return TextSegment(" ".join(texts), finished=finished, index=index, lang=lang)
 
     def _decode(self, audio: FloatArray, state: WhisperVadState) -> str:
+        trim_now_and_then()  # segments of every length fragment the heap (see simulagent.memory)
         opts = self._options
         prompt = " ".join(state.committed_text)[-opts.prompt_chars :] if opts.prompt_chars else ""
         request = DecodeRequest(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import itertools
 import json
 import math
@@ -93,6 +94,52 @@ def test_load_meter_measures_busy_fraction_and_real_time_factor() -> None:
     meter.begin()  # an update still running counts as busy
     clock.t = 6.0
     assert meter.snapshot(2.0).busy_fraction == pytest.approx(0.5)
+
+
+def test_load_meter_reports_skipped_audio_and_the_longest_backlog() -> None:
+    clock = _Clock()
+    meter = LoadMeter(clock)
+    one, two = object(), object()
+    meter.report_backlog(one, 800.0)
+    meter.report_backlog(two, 2600.0)
+    clock.t = 1.0
+    meter.record_skip(1500.0)
+    clock.t = 5.0
+    load = meter.snapshot(10.0)
+    assert load.skipped_ms == 1500.0 and load.largest_backlog_ms == 2600.0
+    meter.report_backlog(two, None)  # that stream ended
+    clock.t = 12.0  # the skip is older than the window
+    load = meter.snapshot(10.0)
+    assert load.skipped_ms == 0.0 and load.largest_backlog_ms == 800.0
+
+
+def test_streams_that_show_strain_refuse_newcomers_even_unmeasured() -> None:
+    policy = AdmissionPolicy(ServerOptions(max_backlog_ms=5000.0, min_measured_audio_ms=1000.0))
+    cheap = LoadSnapshot(10.0, 0.1, 20_000.0, 0.2, 10)  # RTF 0.01: room for 16 by the estimate
+    assert policy.admit_stream(3, cheap).admitted
+    skipping = dataclasses.replace(cheap, skipped_ms=1200.0)
+    refused = policy.admit_stream(3, skipping)
+    assert not refused.admitted and refused.reason == "load" and "skipped 1.2 s" in refused.message
+    behind = dataclasses.replace(cheap, largest_backlog_ms=3000.0)  # more than half of max_backlog_ms waiting
+    refused = policy.admit_stream(3, behind)
+    assert not refused.admitted and "3.0 s of audio waiting" in refused.message
+    assert policy.admit_stream(3, dataclasses.replace(cheap, largest_backlog_ms=2000.0)).admitted
+    cold = LoadSnapshot(1.0, 0.0, 0.0, 0.0, 0, skipped_ms=500.0)  # nothing measured yet, but already skipping
+    assert not policy.admit_stream(2, cold).admitted
+    assert policy.admit_stream(0, skipping).admitted  # the first stream always
+    fixed = AdmissionPolicy(ServerOptions(admission="fixed"))
+    assert fixed.admit_stream(3, skipping).admitted
+
+
+def test_past_half_the_budget_streams_come_in_one_per_window() -> None:
+    policy = AdmissionPolicy(ServerOptions(max_model_load=0.8, load_window_s=10.0, min_measured_audio_ms=1000.0))
+    vad = LoadSnapshot(10.0, 0.3, 20_000.0, 2.0, 20)  # RTF 0.1: 8 streams fit in 80 %
+    assert policy.admit_stream(2, vad, since_last_admission_s=3.0).admitted  # 3 streams: 30 %, under half
+    refused = policy.admit_stream(4, vad, since_last_admission_s=3.0)  # 5 streams: 50 %, past half of 80 %
+    assert not refused.admitted and refused.reason == "load" and "one new stream per 10 s" in refused.message
+    assert policy.admit_stream(4, vad, since_last_admission_s=10.5).admitted
+    unmeasured = LoadSnapshot(10.0, 0.3, 0.0, 0.0, 0)  # text systems, or nothing measured yet: no slow start
+    assert policy.admit_stream(9, unmeasured, since_last_admission_s=0.1).admitted
 
 
 def _load(busy_fraction: float, rtf: float, audio_ms: float = 20_000.0) -> LoadSnapshot:
@@ -229,6 +276,29 @@ def test_a_slow_stream_skips_its_oldest_audio_and_says_so(slow_system: Any) -> N
     assert _metric(text, "simulagent_skipped_audio_seconds_total") == pytest.approx(skipped_ms / 1000.0)
     assert _metric(text, "simulagent_dropped_audio_frames_total") == 0.0  # skipped audio is counted apart
     assert _metric(text, "simulagent_audio_frames_total") == 30.0
+
+
+def test_a_stream_that_skips_audio_closes_the_door_to_newcomers(slow_system: Any) -> None:
+    gate = threading.Event()  # holds the model: the first stream falls behind before anything is measured
+    options = ServerOptions(max_backlog_ms=1000.0)
+    with _client(slow_system(0.01, gate), options) as client, client.websocket_connect("/ws") as first:
+        first.send_text(HELLO)
+        first.receive_json()
+        for _ in range(30):
+            first.send_bytes(FRAME)
+        first.send_text('{"type": "ping"}')
+        _until(first, lambda m: m.get("type") == "pong")
+        health = client.get("/health").json()
+        with pytest.raises(WebSocketDisconnect), client.websocket_connect("/ws") as second:
+            second.send_text(HELLO)
+            error = second.receive_json()
+            second.receive_json()
+        gate.set()
+        first.send_text('{"type": "end_of_audio"}')
+        _until(first, _turn_end)
+    assert error["code"] == "server_busy" and error["reason"] == "load" and "not keeping up" in error["message"]
+    assert health["capacity"]["measured_limit"] is None  # nothing measured: the model was held all along
+    assert health["load"]["skipped_s"] > 0 and health["capacity"]["accepting_streams"] is False
 
 
 def test_fast_systems_are_never_refused(text_system: Any) -> None:
