@@ -134,9 +134,15 @@ def benchmark_vectors(
         if len(texts) < n + queries:
             print(f"only {len(texts)} docstring sentences here: {len(texts) - queries} stored vectors, not {n}")
         rng.shuffle(texts)  # type: ignore[arg-type]
-        embedder = make_embedder("bundled:minilm")
-        parts = [embedder.embed(texts[i : i + 256]) for i in tqdm(range(0, len(texts), 256), desc="embed")]
-        vectors = np.concatenate(parts).astype(np.float32)
+        cache = Path("out") / f"docstrings-{len(texts)}.npy"  # embedding takes minutes; the index runs are quick
+        if cache.is_file():
+            vectors = np.load(cache)
+        else:
+            embedder = make_embedder("bundled:minilm")
+            parts = [embedder.embed(texts[i : i + 256]) for i in tqdm(range(0, len(texts), 256), desc="embed")]
+            vectors = np.concatenate(parts).astype(np.float32)
+            cache.parent.mkdir(exist_ok=True)
+            np.save(cache, vectors)
         return vectors[:-queries], vectors[-queries:]
     if query_mode == "fresh":
         vectors = synthetic_vectors(n + queries, dim, data, rng)
@@ -164,8 +170,9 @@ def index_bench(
     vectors, q = benchmark_vectors(n, dim, queries, data, query_mode, rng)
     n, dim = vectors.shape
     ids = np.arange(n, dtype=np.int64)
+    mode = "held-out sentence" if data == "docstrings" else query_mode
     print(
-        f"{data}: n={n} dim={dim}, {queries} {query_mode} queries, faiss {faiss.__version__}, "
+        f"{data}: n={n} dim={dim}, {queries} {mode} queries, faiss {faiss.__version__}, "
         f"{faiss.omp_get_max_threads()} threads"
     )
 

@@ -88,16 +88,17 @@ class IndexOptions:
     """Attributes:
     approximate_above: use the approximate index when the base holds more vectors than this.
     approximate: which one: "ivf" (IVF-Flat: nlist = 4·sqrt(n) cells, `ivf_nprobe` searched) or "hnsw". IVF is
-        the default: at 1M vectors it built 4x faster than HNSW and found the exact top 10 far more often at the
-        same latency (docs/benchmarks.md).
-    ivf_nprobe: cells IVF searches per query (recall/speed knob).
+        the default: it builds 2-6x faster than HNSW at 1M vectors and follows removals without a rebuild; HNSW
+        is more exact per millisecond on real embeddings but collapsed on clustered data (docs/benchmarks.md).
+    ivf_nprobe: cells IVF searches per query (recall/speed knob). 64: recall@10 0.96 on real MiniLM embeddings
+        at 20k (16 gave 0.88), 1.00 on the clustered 1M sets at about 4 ms a query.
     hnsw_neighbors: HNSW's M.
     hnsw_ef_search: HNSW's efSearch (recall/speed knob).
     """
 
     approximate_above: int = 50_000
     approximate: Literal["ivf", "hnsw"] = "ivf"
-    ivf_nprobe: int = 16
+    ivf_nprobe: int = 64
     hnsw_neighbors: int = 32
     hnsw_ef_search: int = 128
 
