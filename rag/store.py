@@ -313,7 +313,9 @@ class KnowledgeBase:
         return vectors, ids
 
     def _journal_seq(self) -> int:
-        return int(self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM index_journal").fetchone()[0])
+        """The last journal position ever written: AUTOINCREMENT's counter, which pruning the journal keeps."""
+        row = self._db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'index_journal'").fetchone()
+        return int(row[0]) if row else 0
 
     def index(self) -> Any:
         """The faiss index of the current chunks.

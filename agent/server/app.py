@@ -118,12 +118,15 @@ class _Capacity:
 
     def admit_stream(self, session_id: str) -> Admission:
         # No await between the decision and the bookkeeping: concurrent hellos cannot both take the last place.
-        now = self.worker.load.now()
-        admission = self.policy.admit_stream(len(self.streams), self.load(), now - self._last_stream_admitted_s)
+        admission = self._judge_stream(self.load())
         if admission.admitted:
             self.streams.add(session_id)
-            self._last_stream_admitted_s = now
+            self._last_stream_admitted_s = self.worker.load.now()
         return admission
+
+    def _judge_stream(self, load: LoadSnapshot) -> Admission:
+        since_last_s = self.worker.load.now() - self._last_stream_admitted_s
+        return self.policy.admit_stream(len(self.streams), load, since_last_s)
 
     def release(self, session_id: str) -> None:
         self.sessions.discard(session_id)
@@ -135,9 +138,7 @@ class _Capacity:
         rtf = self.policy.real_time_factor(load)
         accepting = (
             self.policy.admit_connection(len(self.sessions)).admitted
-            and self.policy.admit_stream(
-                len(self.streams), load, self.worker.load.now() - self._last_stream_admitted_s
-            ).admitted
+            and self._judge_stream(load).admitted
         )
         return {
             "streaming_sessions": len(self.streams),

@@ -88,8 +88,11 @@ class LoadMeter:
 
     def record_skip(self, skipped_ms: float) -> None:
         """A stream skipped `skipped_ms` of audio now: the worker could not keep up with it."""
+        now = self._clock()
         with self._lock:
-            self._skips.append((self._clock(), skipped_ms))
+            self._skips.append((now, skipped_ms))
+            while self._skips and self._skips[0][0] < now - MAX_LOAD_WINDOW_S:
+                self._skips.popleft()
 
     def report_backlog(self, stream: object, backlog_ms: float | None) -> None:
         """The current backlog of one stream (None: the stream is gone)."""
