@@ -136,10 +136,7 @@ class _Capacity:
         """The capacity and load part of /health."""
         load = self.load()
         rtf = self.policy.real_time_factor(load)
-        accepting = (
-            self.policy.admit_connection(len(self.sessions)).admitted
-            and self._judge_stream(load).admitted
-        )
+        accepting = self.policy.admit_connection(len(self.sessions)).admitted and self._judge_stream(load).admitted
         return {
             "streaming_sessions": len(self.streams),
             "capacity": {
