@@ -4,7 +4,8 @@ meet, for the CLI, the agent, the server and eval's runner (entry points `simula
 
 - "fast" and "baseline": LocalAgreement-2 (whisper_streaming's policy);
 - "alignatt": AlignAtt on the backend's word alignments, 4 frames (80 ms);
-- "vad": Silero VAD segmentation, each segment decoded once (no policy).
+- "vad": Silero VAD segmentation, each segment decoded once (no policy);
+- `make_agent_simt`: the LLM translator of Agent-SiMT (text to text) under wait-k or the trained HMT word policy.
 
 Usage:
     from simulagent.presets import make_system
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "PRESET_NAMES",
     "SYSTEM_FACTORIES",
+    "make_agent_simt",
     "make_alignatt",
     "make_baseline",
     "make_fast",
@@ -69,6 +71,42 @@ def make_vad(**kwargs: Any) -> StreamingSystem[Any]:
 def make_alignatt(**kwargs: Any) -> StreamingSystem[Any]:
     """The fast preset gated by AlignAtt on the backend's attention-based word alignment."""
     return make_system("alignatt", **kwargs)
+
+
+def make_agent_simt(
+    policy: str = "hmt",
+    checkpoint: str = "",
+    threshold: float | str = 0.5,
+    k: int | str = 3,
+    source_lang: str = "de",
+    target_lang: str = "en",
+) -> StreamingSystem[Any]:
+    """Agent-SiMT: the configured LLM (the bundled one by default) translates the source read so far, word by word.
+
+    Args:
+        policy: "hmt" (the HMT word policy trained by `simulagent train hmt --data-source ... --out CHECKPOINT`),
+            "wait-k", or "agent-simt" (wait-k inside Agent-SiMT's bounds j + 1 <= g_j <= j + 3).
+        checkpoint: the HMT model's folder (policy "hmt").
+        threshold: HMT's selection threshold (lower writes earlier); k: wait-k's lag.
+    """
+    from simulagent.config import load_config
+    from simulagent.errors import UserError
+    from simulagent.models.llm.factory import make_chat_model
+    from simulagent.models.llm.simt import LLMTranslationSystem
+    from simulagent.policies import BoundedPolicy, WaitK
+    from simulagent.policies.hmt_words import HMTWordPolicy
+
+    word_policy: Any
+    if policy == "hmt":
+        if not checkpoint:
+            raise UserError("policy hmt needs checkpoint=FOLDER (a model from `simulagent train hmt --data-source`)")
+        word_policy = HMTWordPolicy.load(checkpoint, float(threshold))
+    elif policy in ("wait-k", "agent-simt"):
+        word_policy = WaitK(int(k)) if policy == "wait-k" else BoundedPolicy(WaitK(int(k)), 1, 3)
+    else:
+        raise UserError(f"unknown Agent-SiMT policy {policy!r}; known: hmt, wait-k, agent-simt")
+    llm = make_chat_model(load_config().llm)
+    return LLMTranslationSystem(llm, word_policy, source_lang, target_lang)
 
 
 def make_speech_to_speech(preset: str = "fast", tts: str = "auto", **kwargs: Any) -> StreamingSystem[Any]:

@@ -26,6 +26,7 @@ __all__ = [
     "GenerationOptions",
     "TimedWord",
     "Transcriber",
+    "WordPolicy",
 ]
 
 StateT = TypeVar("StateT")
@@ -105,6 +106,20 @@ class CountPolicy(Protocol[StateT]):
     def new_state(self) -> StateT: ...
 
     def decide(self, state: StateT, num_source_read: int, source_finished: bool, num_target_written: int) -> Action: ...
+
+
+@runtime_checkable
+class WordPolicy(Protocol[StateT]):
+    """A policy that decides from the words themselves: the source words read so far and the target words
+    committed (Agent-SiMT's HMT word policy reads both with its own small model). Returns `ReadAction` or
+    `WriteAction` as `CountPolicy.decide` does.
+    """
+
+    def new_state(self) -> StateT: ...
+
+    def decide_words(
+        self, state: StateT, source_words: Sequence[str], source_finished: bool, target_words: Sequence[str]
+    ) -> Action: ...
 
 
 # --- policies: signals of speech model backends (hypotheses with timestamps, attention, CTC). Owned by policies/ ---

@@ -34,6 +34,10 @@ def register(parser: argparse.ArgumentParser) -> None:
     plot.add_argument("--x", default="LAAL", help="latency metric on the x axis (default LAAL)")
     plot.add_argument("--y", default="BLEU", help="quality metric on the y axis (default BLEU)")
     plot.add_argument("-o", "--out", type=Path, default=Path("curves.png"))
+    plot.add_argument(
+        "--label", action="append", default=[], help="legend label of each curve, in order (default: its system)"
+    )
+    plot.add_argument("--title", default="")
     plot.set_defaults(func=_plot)
 
 
@@ -172,7 +176,9 @@ def _sweep(args: argparse.Namespace, config: Config) -> int:
 def _plot(args: argparse.Namespace, config: Config) -> int:
     from simulagent.eval.sweep import plot_curves, read_curve
 
+    if args.label and len(args.label) != len(args.curves):
+        raise UserError(f"give one --label per curve: {len(args.curves)} curves, {len(args.label)} labels")
     curves = [read_curve(path) for path in args.curves]
-    plot_curves(curves, x=args.x, y=args.y, path=args.out)
+    plot_curves(curves, x=args.x, y=args.y, path=args.out, title=args.title, labels=args.label or None)
     print(f"wrote {args.out}")
     return 0

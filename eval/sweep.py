@@ -85,22 +85,31 @@ def read_curve(path: Path) -> list[dict[str, str | float]]:
 
 
 def plot_curves(
-    curves: Sequence[Sequence[Mapping[str, str | float]]], *, x: str, y: str, path: Path, title: str = ""
+    curves: Sequence[Sequence[Mapping[str, str | float]]],
+    *,
+    x: str,
+    y: str,
+    path: Path,
+    title: str = "",
+    labels: Sequence[str] | None = None,
 ) -> Path:
-    """Quality (`y`) against latency (`x`), one line per curve, each point labelled with its setting."""
+    """Quality (`y`) against latency (`x`), one line per curve, each point labelled with its setting; a curve's
+    legend label is `labels[i]`, or its system's name."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.4, 4.4), dpi=120)
-    for rows in curves:
+    if labels is not None and len(labels) != len(curves):
+        raise EvalError(f"{len(curves)} curves but {len(labels)} labels")
+    for index, rows in enumerate(curves):
         points = [(float(r[x]), float(r[y]), str(r.get("setting", ""))) for r in rows if x in r and y in r]
         points = [p for p in points if math.isfinite(p[0]) and math.isfinite(p[1])]
         if not points:
             raise EvalError(f"a curve has no finite {x}/{y} values to plot")
         points.sort()
-        label = str(rows[0].get("system", ""))
+        label = labels[index] if labels is not None else str(rows[0].get("system", ""))
         ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=label)
         for px, py, setting in points:
             ax.annotate(setting, (px, py), textcoords="offset points", xytext=(4, 4), fontsize=7)

@@ -8,7 +8,10 @@ import importlib
 
 # Each recipe module provides register(parser), which adds its options and sets func.
 RECIPES = {
-    "hmt": ("simulagent.policies.training.hmt_task", "HMT or wait-k on a synthetic reordering translation task"),
+    "hmt": (
+        "simulagent.policies.training.hmt_task",
+        "HMT or wait-k on a synthetic reordering task or on parallel text",
+    ),
     "diseg": ("simulagent.policies.training.diseg_task", "a DiSeg speech segmenter from audio with word boundaries"),
 }
 

@@ -1,9 +1,10 @@
 """The LLM translation agent of Agent-SiMT (Guo et al., 2024) as a text-to-text `StreamingSystem`.
 
-A word-level policy (any `simulagent.signals.CountPolicy`: wait-k, or the HMT-based word policy with Agent-SiMT's
-bounds from simulagent.policies) decides, word by word, whether to READ one more source word or WRITE one more
-target word. On WRITE, the LLM sees the source prefix read so far and continues the committed translation (forced
-assistant prefix) for a few tokens, of which the first word is kept. The committed target is never revised.
+A word-level policy (a `simulagent.signals.CountPolicy` such as wait-k, or a `WordPolicy` that reads the words, such
+as the HMT word policy of simulagent.policies.hmt_words) decides, word by word, whether to READ one more source word
+or WRITE one more target word. On WRITE, the LLM sees the source prefix read so far and continues the committed
+translation (forced assistant prefix) for a few tokens, of which the first word is kept. The committed target is
+never revised.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulagent.signals import ChatMessage, ChatModel, CountPolicy, GenerationOptions
+from simulagent.signals import ChatMessage, ChatModel, CountPolicy, GenerationOptions, WordPolicy
 from simulagent.types import SpeechSegment, SystemSpec, TextSegment, WriteAction
 
 __all__ = ["LLMTranslationSystem", "SimTState", "make_system"]
@@ -46,7 +47,7 @@ class SimTState:
 class LLMTranslationSystem:
     """Args:
     llm: the translator (a `ChatModel`).
-    policy: the word-level READ/WRITE policy.
+    policy: the word-level READ/WRITE policy (from counts, or from the words).
     source_lang, target_lang: language codes.
     max_ratio: at most this many target words per source word (+5), a guard against a rambling model.
     """
@@ -54,7 +55,7 @@ class LLMTranslationSystem:
     def __init__(
         self,
         llm: ChatModel,
-        policy: CountPolicy[Any],
+        policy: CountPolicy[Any] | WordPolicy[Any],
         source_lang: str = "de",
         target_lang: str = "en",
         max_ratio: float = 2.0,
@@ -98,9 +99,14 @@ class LLMTranslationSystem:
         if state.done:
             return TextSegment(finished=True)
         limit = int(self.max_ratio * len(state.source_words)) + 5
-        action = self.policy.decide(
-            state.policy_state, len(state.source_words), state.source_finished, len(state.target_words)
-        )
+        if isinstance(self.policy, WordPolicy):
+            action = self.policy.decide_words(
+                state.policy_state, state.source_words, state.source_finished, state.target_words
+            )
+        else:
+            action = self.policy.decide(
+                state.policy_state, len(state.source_words), state.source_finished, len(state.target_words)
+            )
         if not isinstance(action, WriteAction):
             return TextSegment()
         word = self._next_word(state) if len(state.target_words) < limit else ""
@@ -161,7 +167,8 @@ def make_system(
     """Factory for `simulagent eval run --system simulagent.models.llm.simt:make_system` with the configured LLM.
 
     The word policy is built here without importing policies/ (areas stay independent): wait-k with k, or the
-    same with Agent-SiMT's bounds j + 1 <= g_j <= j + 3 when `policy="agent-simt"`.
+    same with Agent-SiMT's bounds j + 1 <= g_j <= j + 3 when `policy="agent-simt"`. The HMT word policy carries a
+    model of the policies area: `simulagent.presets:make_agent_simt` composes that one.
     """
     from simulagent.config import load_config
     from simulagent.models.llm.factory import make_chat_model

@@ -1,5 +1,6 @@
 """`simulagent train hmt`: a small simultaneous-translation Transformer trained with HMT, or the same model trained
-for wait-k, on the synthetic reordering task of `simulagent.policies.training.synthetic`.
+for wait-k, on the synthetic reordering task of `simulagent.policies.training.synthetic` or on real line-aligned
+parallel text (`--data-source` and `--data-target`; `simulagent.policies.training.parallel`).
 
 The model (`SimulTransformer`): a source encoder with causal self-attention (so the encoding of a prefix does not
 change when more source arrives), a target decoder whose cross-attention sees only the first z source tokens, an
@@ -15,6 +16,7 @@ probabilities (or the counts); each written word records how many source tokens 
 Usage:
     simulagent train hmt --out runs/hmt --latency-weight 1.0
     simulagent train hmt --out runs/waitk3 --mode waitk --k 3
+    simulagent train hmt --out runs/hmt-deen --data-source dev.de --data-target dev.en --skip-lines 50
     (run the same command again to resume after an interruption; results.json holds the test decodes)
 """
 
@@ -29,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from simulagent.errors import UserError
+from simulagent.policies.training.parallel import ParallelTask, load_parallel, word_key
 from simulagent.policies.training.synthetic import ReorderTask, ReorderTaskOptions
 
 if TYPE_CHECKING:
@@ -47,7 +50,23 @@ __all__ = [
 
 CHECKPOINT_NAME = "checkpoint.pt"
 RESULTS_NAME = "results.json"
-_MODEL_FIELDS = ("mode", "k", "states", "lower", "d_model", "heads", "layers", "seed", "num_words", "max_length")
+VOCAB_NAME = "vocab.json"
+_MODEL_FIELDS = (
+    "mode",
+    "k",
+    "states",
+    "lower",
+    "d_model",
+    "heads",
+    "layers",
+    "seed",
+    "num_words",
+    "max_length",
+    "data_source",
+    "data_target",
+    "skip_lines",
+    "min_count",
+)
 
 
 @dataclass(frozen=True)
@@ -60,7 +79,10 @@ class HMTTaskOptions:
     d_model, heads, layers: the Transformer's size (the same for both modes).
     steps, batch_size, lr: training; checkpoint_every: steps between checkpoints.
     train_pairs, test_pairs, seed: the data (test pairs use another seed than training pairs).
-    num_words, max_length, reorder_prob, max_span: the task (see ReorderTaskOptions).
+    num_words, max_length, reorder_prob, max_span: the synthetic task (see ReorderTaskOptions).
+    data_source, data_target: line-aligned parallel text files; when given, the model trains on them instead of
+        the synthetic task: lines [0, skip_lines) are left out, the next test_pairs lines test, the rest train
+        (pairs with a side over max_words words dropped; words seen fewer than min_count times are unknown).
     """
 
     mode: Literal["hmt", "waitk"] = "hmt"
@@ -83,8 +105,17 @@ class HMTTaskOptions:
     max_length: int = 14
     reorder_prob: float = 0.25
     max_span: int = 4
+    data_source: str = ""
+    data_target: str = ""
+    skip_lines: int = 0
+    max_words: int = 80
+    min_count: int = 2
 
     def __post_init__(self) -> None:
+        if bool(self.data_source) != bool(self.data_target):
+            raise UserError("give both --data-source and --data-target (line-aligned files), or neither")
+        if self.skip_lines < 0 or self.max_words < 1 or self.min_count < 1:
+            raise UserError("--skip-lines must be >= 0, --max-words and --min-count >= 1")
         if self.mode not in ("hmt", "waitk"):
             raise UserError(f"--mode must be hmt or waitk; got {self.mode!r}")
         if self.k < 1 or self.states < 1 or self.lower < 1:
@@ -93,6 +124,23 @@ class HMTTaskOptions:
             raise UserError(f"--d-model ({self.d_model}) must be a multiple of --heads ({self.heads})")
         if min(self.steps, self.batch_size, self.train_pairs, self.test_pairs, self.checkpoint_every) < 1:
             raise UserError("--steps, --batch-size, --train-pairs, --test-pairs and --checkpoint-every must be >= 1")
+
+    @property
+    def parallel(self) -> bool:
+        return bool(self.data_source)
+
+    def max_positions(self) -> int:
+        return 256 if self.parallel else 128
+
+    def data(self) -> tuple[Any, list[tuple[list[str], list[str]]], list[tuple[list[str], list[str]]]]:
+        """(task, training pairs, test pairs); the same options give the same pairs and ids on every machine."""
+        if self.parallel:
+            corpus = load_parallel(
+                Path(self.data_source), Path(self.data_target), self.skip_lines, self.test_pairs, self.max_words
+            )
+            return ParallelTask.build(corpus.train, self.min_count), corpus.train, corpus.test
+        task = self.task()
+        return task, task.pairs(self.train_pairs, self.seed), task.pairs(self.test_pairs, self.seed + 7_919)
 
     def task(self) -> ReorderTask:
         return ReorderTask(
@@ -152,11 +200,11 @@ def _model_class() -> type[torch.nn.Module]:
 
 def SimulTransformer(source_vocab: int, target_vocab: int, options: HMTTaskOptions) -> torch.nn.Module:  # noqa: N802
     """The model (a factory, so the class and torch load only when a model is built)."""
-    return _model_class()(source_vocab, target_vocab, options)
+    return _model_class()(source_vocab, target_vocab, options, options.max_positions())
 
 
 def _batch(
-    task: ReorderTask, pairs: list[tuple[list[str], list[str]]]
+    task: Any, pairs: list[tuple[list[str], list[str]]]
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, list[int], list[int]]:
     """Padded source (B, S), decoder input (B, T), gold output (B, T), source and target lengths."""
     import torch
@@ -239,7 +287,7 @@ def batched_hmt_loss(
     return (nll + latency_weight * latency + state_weight * state_ce).mean()
 
 
-def _loss(model: Any, options: HMTTaskOptions, task: ReorderTask, pairs: list[tuple[list[str], list[str]]]) -> Any:
+def _loss(model: Any, options: HMTTaskOptions, task: Any, pairs: list[tuple[list[str], list[str]]]) -> Any:
     import torch
     import torch.nn.functional as F
 
@@ -290,8 +338,9 @@ def train(out_dir: str | Path, options: HMTTaskOptions, progress: bool = True) -
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(options.seed)
-    task = options.task()
-    pairs = task.pairs(options.train_pairs, options.seed)
+    task, pairs, _ = options.data()
+    if isinstance(task, ParallelTask):
+        task.save(out / VOCAB_NAME)  # the word policy loads the model without the training files
     model = SimulTransformer(len(task.source_vocab), len(task.target_vocab), options)
     optimizer = torch.optim.AdamW(model.parameters(), lr=options.lr)
     checkpoint = out / CHECKPOINT_NAME
@@ -303,7 +352,7 @@ def train(out_dir: str | Path, options: HMTTaskOptions, progress: bool = True) -
     model.train()
     bar = tqdm(range(start, options.steps), initial=start, total=options.steps, disable=not progress, desc="train")
     for step in bar:
-        batch = random.Random(options.seed * 1_000_003 + step).sample(pairs, options.batch_size)
+        batch = random.Random(options.seed * 1_000_003 + step).sample(pairs, min(options.batch_size, len(pairs)))
         loss = _loss(model, options, task, batch)
         optimizer.zero_grad()
         loss.backward()
@@ -326,7 +375,7 @@ class DecodeResult:
     source_length: int
 
 
-def decode(model: Any, options: HMTTaskOptions, task: ReorderTask, source_words: list[str]) -> DecodeResult:
+def decode(model: Any, options: HMTTaskOptions, task: Any, source_words: list[str]) -> DecodeResult:
     """Greedy simultaneous decoding of one sentence under HMTPolicy (mode hmt) or WaitK (mode waitk)."""
     import torch
 
@@ -341,7 +390,7 @@ def decode(model: Any, options: HMTTaskOptions, task: ReorderTask, source_words:
     state = hmt.new_state()
     read, written = 0, [task.BOS]
     delays: list[int] = []
-    limit = 2 * S + 5
+    limit = min(2 * S + 5, options.max_positions() - 1)
     with torch.no_grad():
         memory = model.encode(source)  # causal: the first `read` positions equal the prefix's own encoding
         while len(delays) < limit:
@@ -383,16 +432,17 @@ def evaluate(model: Any, options: HMTTaskOptions, progress: bool = True) -> dict
     import sacrebleu
     from tqdm import tqdm
 
-    task = options.task()
-    tests = task.pairs(options.test_pairs, options.seed + 7_919)
+    task, _, tests = options.data()
     results = [decode(model, options, task, s) for s, _ in tqdm(tests, disable=not progress, desc="decode")]
     hypotheses = [" ".join(r.words) for r in results]
-    references = [" ".join(t) for _, t in tests]
+    # On real text the model writes vocabulary keys (lower case, no punctuation): score against references in keys.
+    references = [" ".join(word_key(w) if options.parallel else w for w in t) for _, t in tests]
     bleu = sacrebleu.corpus_bleu(hypotheses, [references]).score
     delays = [d for r in results for d in r.delays]
     return {
         "options": asdict(options),
         "bleu": bleu,
+        "bleu_on": "vocabulary keys (lower case, no punctuation)" if options.parallel else "target words",
         "mean_delay": sum(delays) / max(1, len(delays)),
         "hypotheses": hypotheses,
         "references": references,
@@ -416,6 +466,13 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--layers", type=int, default=defaults.layers)
     parser.add_argument("--test-pairs", type=int, default=defaults.test_pairs)
     parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--data-source", default="", help="source side of line-aligned parallel text")
+    parser.add_argument("--data-target", default="", help="target side, line i translating source line i")
+    parser.add_argument(
+        "--skip-lines", type=int, default=defaults.skip_lines, help="leave out the first N lines (an evaluation set)"
+    )
+    parser.add_argument("--max-words", type=int, default=defaults.max_words, help="drop longer training pairs")
+    parser.add_argument("--min-count", type=int, default=defaults.min_count, help="rarer words become <unk>")
     parser.add_argument("--no-progress", action="store_true")
     parser.set_defaults(func=run)
 
@@ -434,6 +491,11 @@ def options_from_args(args: argparse.Namespace) -> HMTTaskOptions:
         layers=args.layers,
         test_pairs=args.test_pairs,
         seed=args.seed,
+        data_source=str(args.data_source or ""),
+        data_target=str(args.data_target or ""),
+        skip_lines=args.skip_lines,
+        max_words=args.max_words,
+        min_count=args.min_count,
     )
 
 

@@ -223,11 +223,18 @@ def test_cli_run_score_sweep_and_plot(tmp_path: Path, capsys: pytest.CaptureFixt
                 str(sweep_out / "curve.tsv"),
                 "-o",
                 str(tmp_path / "both.png"),
+                "--label",
+                "first",
+                "--label",
+                "second",
             ]
         )
         == 0
     )
     assert (tmp_path / "both.png").is_file()
+    one_label = ["eval", "plot", str(sweep_out / "curve.tsv"), str(sweep_out / "curve.tsv"), "--label", "x"]
+    assert main([*one_label, "-o", str(tmp_path / "bad.png")]) == 2
+    assert "one --label per curve" in capsys.readouterr().err
 
 
 def test_cli_user_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

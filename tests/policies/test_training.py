@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,6 +20,7 @@ from simulagent.policies.training.hmt_task import (  # noqa: E402
     train,
 )
 from simulagent.policies.training.synthetic import ReorderTask, ReorderTaskOptions  # noqa: E402
+from simulagent.types import ReadAction, WriteAction  # noqa: E402
 
 TINY = HMTTaskOptions(
     d_model=32, heads=2, layers=1, batch_size=8, train_pairs=200, test_pairs=4, states=4, checkpoint_every=2
@@ -121,3 +123,99 @@ def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     argv = ["train", "hmt", "--out", str(tmp_path), "--mode", "waitk", "--steps", "2", "--d-model", "32"]
     assert main([*argv, "--layers", "1", "--test-pairs", "3", "--no-progress"]) == 0
     assert "test BLEU" in capsys.readouterr().out and (tmp_path / "results.json").is_file()
+
+
+def _parallel_files(tmp_path: Path, lines: int = 60) -> tuple[Path, Path]:
+    """A small German-English corpus: article + noun + verb sentences, word for word but for the verb's place."""
+    import random
+
+    nouns = [("hund", "dog"), ("katze", "cat"), ("mann", "man"), ("frau", "woman"), ("kind", "child")]
+    verbs = [("schläft", "sleeps"), ("läuft", "runs"), ("isst", "eats"), ("singt", "sings")]
+    rng = random.Random(0)
+    source, target = [], []
+    for _ in range(lines):
+        (dn, en), (dv, ev) = rng.choice(nouns), rng.choice(verbs)
+        source.append(f"Der {dn.capitalize()} {dv} heute.")
+        target.append(f"Today the {en} {ev}.")
+    de, en_file = tmp_path / "train.de", tmp_path / "train.en"
+    de.write_text("\n".join(source) + "\n", encoding="utf-8")
+    en_file.write_text("\n".join(target) + "\n", encoding="utf-8")
+    return de, en_file
+
+
+def test_word_keys_and_the_parallel_vocabulary(tmp_path: Path) -> None:
+    from simulagent.policies.training.parallel import ParallelTask, load_parallel, word_key
+
+    assert word_key("Haus,") == "haus" and word_key('"Ja!"') == "ja" and word_key("...") == "..."
+    de, en = _parallel_files(tmp_path)
+    data = load_parallel(de, en, skip_lines=5, test_lines=5, max_words=10)
+    assert len(data.test) == 5 and len(data.train) == 50
+    task = ParallelTask.build(data.train, min_count=2)
+    assert task.encode_source(["Hund", "Zebra"])[1] == task.UNK and task.encode_source(["Hund"]) != [task.UNK]
+    assert task.encode_target(["Today"])[-1] == task.EOS
+    task.save(tmp_path / "vocab.json")
+    assert ParallelTask.load(tmp_path / "vocab.json").target_vocab == task.target_vocab
+    (tmp_path / "short.en").write_text("one line\n", encoding="utf-8")
+    with pytest.raises(UserError, match="must be aligned"):
+        load_parallel(de, tmp_path / "short.en", 0, 5, 10)
+    with pytest.raises(UserError, match="not found"):
+        load_parallel(tmp_path / "missing.de", en, 0, 5, 10)
+    with pytest.raises(UserError, match="training pairs"):
+        load_parallel(de, en, skip_lines=55, test_lines=5, max_words=10)
+    with pytest.raises(UserError, match="both --data-source and --data-target"):
+        HMTTaskOptions(data_source=str(de))
+
+
+def test_hmt_on_parallel_text_gives_a_word_policy_for_the_llm_translator(tmp_path: Path) -> None:
+    from simulagent.models.llm.simt import LLMTranslationSystem
+    from simulagent.policies.hmt_words import HMTWordPolicy
+    from simulagent.signals import WordPolicy
+    from simulagent.types import TextSegment
+
+    de, en = _parallel_files(tmp_path)
+    options = replace(TINY, steps=4, data_source=str(de), data_target=str(en), test_pairs=3, max_words=10)
+    model, _ = train(tmp_path / "run", options, progress=False)
+    assert (tmp_path / "run" / "vocab.json").is_file()
+    scores = evaluate(model, options, progress=False)
+    assert len(scores["hypotheses"]) == 3 and scores["references"][0] == scores["references"][0].lower()
+
+    policy = HMTWordPolicy.load(tmp_path / "run", threshold=0.5)
+    assert isinstance(policy, WordPolicy)
+    probabilities = policy.selection_probabilities(["Der", "Hund"], ["Today"])
+    assert len(probabilities) == options.states and all(0.0 <= p <= 1.0 for p in probabilities)
+    state = policy.new_state()
+    assert isinstance(policy.decide_words(state, [], False, []), ReadAction)
+    assert isinstance(policy.decide_words(state, ["Der"], True, []), WriteAction)
+
+    table = {"der": "the", "hund": "dog", "schläft": "sleeps", "heute.": "today."}
+
+    class WordForWord:
+        def stream(self, messages: Any, options: Any) -> Any:
+            source = messages[-1].content.split()
+            done = len(options.assistant_prefix.split())
+            for word in source[done:]:
+                yield " " + table[word.lower()]
+
+    system = LLMTranslationSystem(WordForWord(), policy, "de", "en")
+    system_state = system.new_state()
+    out: list[str] = []
+    words = ["Der", "Hund", "schläft", "heute."]
+    for i, word in enumerate(words):
+        system.push(TextSegment(word, finished=i == len(words) - 1), system_state)
+        while not (segment := system.pop(system_state)).is_empty:
+            out.append(segment.content)
+    while not (segment := system.pop(system_state)).finished:
+        out += [segment.content] if segment.content else []
+    assert out == ["the", "dog", "sleeps", "today."]
+    assert system_state.policy_state.model_calls >= 1  # the HMT model decided, not a fixed lag
+
+    with pytest.raises(UserError, match="no HMT model"):
+        HMTWordPolicy.load(tmp_path / "nothing")
+    from simulagent.presets import make_agent_simt
+
+    with pytest.raises(UserError, match="needs checkpoint"):
+        make_agent_simt(policy="hmt")
+    with pytest.raises(UserError, match="unknown Agent-SiMT policy"):
+        make_agent_simt(policy="sometimes")
+    with pytest.raises(UserError, match="threshold"):
+        HMTWordPolicy.load(tmp_path / "run", threshold=1.5)
