@@ -121,3 +121,28 @@ def test_transformers_backend_exposes_monotonic_cross_attention(english_example:
     assert np.all(peaks[:-1] <= 360)
     with pytest.raises(ValueError, match="full 30 s window"):
         backend.decode(audio, DecodeRequest(encoder_context="audio"))
+
+
+@pytest.mark.slow
+def test_encoder_windows_come_in_whole_seconds(tiny_backend: Any, english_example: tuple[FloatArray, str]) -> None:
+    """Every window length is a shape oneDNN compiles and keeps: lengths of every size grew memory without end."""
+    widths: list[int] = []
+    inner = tiny_backend._model.model
+
+    class Recording:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(inner, name)
+
+        def encode(self, features: Any, **kwargs: Any) -> Any:
+            widths.append(int(features.shape[-1]))
+            return inner.encode(features, **kwargs)
+
+    tiny_backend._model.model = Recording()
+    try:
+        for num_samples in (20_800, 43_200, 49_600, 64_000):  # 1.3 s, 2.7 s, 3.1 s, 4.0 s
+            request = DecodeRequest(encoder_context="audio", word_timestamps=False)
+            tiny_backend.decode(english_example[0][:num_samples], request)
+    finally:
+        tiny_backend._model.model = inner
+    # 10 ms mel frames: 1.3 s + 0.4 s of trailing silence -> 2 s; 2.7 and 3.1 s -> 4 s; 4.0 s -> 5 s.
+    assert widths == [200, 400, 400, 500]
