@@ -6,6 +6,9 @@ resident size of a server or a long stream climbs for many minutes although noth
 went from 393 MB to 553 MB over 7 minutes, with under 1 MB held by Python objects. `malloc_trim(0)` returns those
 pages (the same stream stayed at 423-438 MB with a trim a minute). `MemoryTrimmer` calls it at most once per
 interval; elsewhere than glibc it does nothing. `trim_now_and_then` is the process-wide one.
+
+Trimming does not help with the other cause of growth seen here, oneDNN's cache of one compiled primitive per input
+shape inside CTranslate2; the speech backend bounds the shapes instead (`simulagent.models.asr._ctranslate2`).
 """
 
 from __future__ import annotations

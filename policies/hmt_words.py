@@ -57,7 +57,7 @@ class HMTWordPolicy:
     @classmethod
     def load(cls, folder: str | Path, threshold: float = 0.5) -> HMTWordPolicy:
         """The model in `folder` (checkpoint.pt and vocab.json of `simulagent train hmt` on parallel text)."""
-        from simulagent.policies.training.checkpoint import load_checkpoint
+        from simulagent.policies.training.checkpoint import read_checkpoint
         from simulagent.policies.training.hmt_task import (
             CHECKPOINT_NAME,
             VOCAB_NAME,
@@ -73,16 +73,15 @@ class HMTWordPolicy:
                 f"no HMT model in {folder}: train one with `simulagent train hmt --out {folder} "
                 "--data-source SRC.txt --data-target TGT.txt`"
             )
-        import torch
-
-        stored = torch.load(checkpoint, map_location="cpu", weights_only=False).get("options") or {}
+        payload = read_checkpoint(checkpoint)
+        stored = payload.get("options") or {}
         known = set(HMTTaskOptions.__dataclass_fields__)
         options = HMTTaskOptions(**{k: v for k, v in stored.items() if k in known})
         if options.mode != "hmt" or not options.parallel:
             raise UserError(f"{checkpoint} is not an HMT model trained on parallel text (mode {options.mode})")
         task = ParallelTask.load(folder / VOCAB_NAME)
         model = SimulTransformer(len(task.source_vocab), len(task.target_vocab), options)
-        load_checkpoint(checkpoint, model)
+        model.load_state_dict(payload["model"])
         model.eval()
         return cls(model, task, options.states, options.lower, threshold, options.max_positions())
 
@@ -94,17 +93,13 @@ class HMTWordPolicy:
         min(z_{i,k}, read) source words."""
         import torch
 
-        read = len(source_words)
-        i = len(target_words)
-        K = self.rule.num_states
+        from simulagent.policies.training.hmt_task import selection_probabilities
+
         source = torch.tensor([self.task.encode_source(list(source_words))])
         target_in = torch.tensor([[self.task.BOS, *self.task.encode_target_prefix(list(target_words))]])
-        seen = [max(1, min(self.rule.reads(i, k), read)) for k in range(K)]
         with torch.no_grad():
             memory = self.model.encode(source)
-            visible = torch.tensor(seen)[:, None].expand(K, target_in.shape[1])
-            hidden = self.model.decode(memory.expand(K, -1, -1), target_in.expand(K, -1), visible)
-            return [float(p) for p in torch.sigmoid(self.model.select(hidden[:, -1]).squeeze(-1))]
+            return selection_probabilities(self.model, memory, target_in, len(source_words), self.rule)
 
     def decide_words(
         self, state: HMTWordState, source_words: Sequence[str], source_finished: bool, target_words: Sequence[str]

@@ -122,8 +122,8 @@ class CTranslate2Backend:
         if request.encoder_context == "full":
             window_ms = _MAX_WINDOW_MS
         else:
-            # Round up to whole encoder positions and leave a little silence after speech: Whisper was trained on
-            # windows where speech rarely runs to the very edge.
+            # Leave a little silence after speech (Whisper was trained on windows where speech rarely runs to the
+            # very edge), then round up to whole seconds (see the module's docstring).
             window_ms = max(request.min_encoder_context_ms, audio_ms + 400.0)
             window_ms = min(_MAX_WINDOW_MS, _WINDOW_STEP_MS * math.ceil(window_ms / _WINDOW_STEP_MS))
         num_window_samples = round(window_ms * SAMPLE_RATE_HZ / 1000)

@@ -14,7 +14,7 @@ from simulagent.errors import UserError
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["load_checkpoint", "save_checkpoint"]
+__all__ = ["load_checkpoint", "read_checkpoint", "save_checkpoint"]
 
 
 def save_checkpoint(
@@ -40,6 +40,19 @@ def save_checkpoint(
     tmp.replace(path)
 
 
+def read_checkpoint(path: Path) -> dict[str, Any]:
+    """The payload of `path` (model and optimizer states, "step", "options", ...); a missing, truncated or foreign
+    file is a `UserError` naming it."""
+    import torch
+
+    if not path.is_file():
+        raise UserError(f"no checkpoint at {path}")
+    try:
+        return dict(torch.load(path, map_location="cpu", weights_only=False))
+    except Exception as exc:  # a truncated or foreign file: say which
+        raise UserError(f"{path} is not a readable checkpoint ({type(exc).__name__}: {exc})") from None
+
+
 def load_checkpoint(
     path: Path,
     model: torch.nn.Module,
@@ -55,12 +68,7 @@ def load_checkpoint(
     import numpy as np
     import torch
 
-    if not path.is_file():
-        raise UserError(f"no checkpoint at {path}")
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=False)
-    except Exception as exc:  # a truncated or foreign file: say which
-        raise UserError(f"{path} is not a readable checkpoint ({type(exc).__name__}: {exc})") from None
+    payload = read_checkpoint(path)
     stored = payload.get("options") or {}
     if options is not None and is_dataclass(options) and not isinstance(options, type):
         current = asdict(options)
@@ -80,4 +88,4 @@ def load_checkpoint(
             random.setstate(rng["python"])
         if "numpy" in rng:
             np.random.set_state(rng["numpy"])
-    return dict(payload)
+    return payload

@@ -458,20 +458,18 @@ def predict_boundaries_ms(
 
 def load_segmenter(path: str | Path) -> tuple[torch.nn.ModuleDict, DisegOptions]:
     """A trained segmenter (in eval mode) and its options from a checkpoint file or an `--out` folder."""
-    from simulagent.policies.training.checkpoint import load_checkpoint
+    from simulagent.policies.training.checkpoint import read_checkpoint
 
     file = Path(path)
     if file.is_dir():
         file = file / CHECKPOINT_NAME
     if not file.is_file():
         raise UserError(f"no DiSeg checkpoint at {file}")
-    import torch
-
-    payload = torch.load(file, map_location="cpu", weights_only=False)
+    payload = read_checkpoint(file)
     options = DisegOptions(**payload["options"])
     vocab = payload["extra"]["vocab"]
     model = build_model(options, len(vocab))
-    load_checkpoint(file, model)
+    model.load_state_dict(payload["model"])
     model.eval()
     return model, options
 

@@ -45,6 +45,7 @@ __all__ = [
     "decode",
     "register",
     "run",
+    "selection_probabilities",
     "train",
 ]
 
@@ -366,6 +367,20 @@ def train(out_dir: str | Path, options: HMTTaskOptions, progress: bool = True) -
     return model, TrainResult(start, max(start, options.steps), time.perf_counter() - began, losses)
 
 
+def selection_probabilities(model: Any, memory: Any, target_in: Any, read: int, rule: Any) -> list[float]:
+    """HMT's c_{i,k} for the token after `target_in` ((1, i + 1) ids, the begin token first) under each state k of
+    `rule` (an `HMTPolicy`), in one decoder pass with a batch row per state, state k seeing min(z_{i,k}, read) of
+    the source. `memory`: the causal encoding of at least the `read` source tokens, (1, S, d). Call under no_grad."""
+    import torch
+
+    i = target_in.shape[1] - 1
+    K = rule.num_states
+    seen = [max(1, min(rule.reads(i, k), read)) for k in range(K)]
+    visible = torch.tensor(seen)[:, None].expand(K, target_in.shape[1])
+    hidden = model.decode(memory[:, : max(1, read)].expand(K, -1, -1), target_in.expand(K, -1), visible)
+    return [float(p) for p in torch.sigmoid(model.select(hidden[:, -1]).squeeze(-1))]
+
+
 @dataclass(frozen=True)
 class DecodeResult:
     """One simultaneous decode: the target words and, for each, how many source tokens had been read."""
@@ -401,12 +416,7 @@ def decode(model: Any, options: HMTTaskOptions, task: Any, source_words: list[st
                 if read == 0 and not finished:
                     read += 1
                     continue
-                # Every state's c_{i,k} in one pass (one batch row per state), each seeing min(z_{i,k}, read).
-                K = options.states
-                seen = [max(1, min(hmt.reads(i, k), read)) for k in range(K)]
-                visible = torch.tensor(seen)[:, None].expand(K, len(written))
-                hidden = model.decode(memory[:, : max(1, read)].expand(K, -1, -1), target_in.expand(K, -1), visible)
-                probs = torch.sigmoid(model.select(hidden[:, -1]).squeeze(-1)).tolist()
+                probs = selection_probabilities(model, memory, target_in, read, hmt)
                 action = hmt.decide(state, probs, read, finished)
                 chosen = state.chosen_states[-1] if isinstance(action, WriteAction) else 0
                 see = max(1, min(hmt.reads(i, chosen), read))
