@@ -375,9 +375,9 @@ class Agent:
 
     def _default_interpreter(self) -> StreamingSystem[Any]:
         """The speech core translating the user's language into English as it is spoken."""
-        from simulagent.presets import make_system
+        from simulagent.presets import DEFAULT_PRESET, make_system
 
-        return make_system("fast", task="translate", source_lang=self.options.listen_lang, target_lang="en")
+        return make_system(DEFAULT_PRESET, task="translate", source_lang=self.options.listen_lang, target_lang="en")
 
     # --- audio in ----------------------------------------------------------------------------------------------
 

@@ -32,7 +32,6 @@ _PRESETS = ("fast", "baseline", "vad", "alignatt")
 # Which kinds of policy (the registry's `signal`) the speech systems can feed: they re-decode and hand the policy
 # counts or hypotheses; AlignAtt reads the backend's word alignments (CTranslate2 gives no raw attention).
 _SPEECH_SIGNALS = ("counts", "hypotheses")
-_ALIGNATT_FRAMES = 4
 _SILENCE_PEAK = 1e-4
 
 
@@ -63,7 +62,11 @@ def register(parser: argparse.ArgumentParser) -> None:
         help="the policy's latency knob (n of LocalAgreement-n, k of wait-k, AlignAtt's guard frames)",
     )
     parser.add_argument(
-        "--preset", choices=_PRESETS, default="fast", help="fast, baseline (whisper_streaming), vad (decode at pauses)"
+        "--preset",
+        choices=_PRESETS,
+        default=None,
+        help="alignatt (the default with the alignatt policy), fast (LocalAgreement-2, the default with any other "
+        "policy), baseline (whisper_streaming), vad (decode at pauses)",
     )
     parser.add_argument("--model", default=None, help="bundled:base, bundled:tiny.en or a CTranslate2 folder")
     parser.add_argument("--chunk-ms", type=float, default=None, help="audio per update step, in ms")
@@ -231,12 +234,13 @@ def _make_sinks(args: argparse.Namespace, settings: dict[str, Any], config: Conf
 
 def _make_policy(name: str, latency: float | None, config: Config) -> Any:
     """The policy `name` with its latency knob, from the policies registry."""
-    if latency is None and name == config.policy.name:
+    if latency is None and name == config.policy.name and config.policy.latency:
         latency = config.policy.latency
     if name == "alignatt":
         from simulagent.policies import AlignAtt
+        from simulagent.presets import ALIGNATT_FRAMES
 
-        frames = _ALIGNATT_FRAMES if latency is None else latency
+        frames = ALIGNATT_FRAMES if latency is None else latency
         if frames < 1 or frames != int(frames):
             raise UserError(f"--latency for alignatt is guard frames (20 ms each), an integer >= 1; got {frames}")
         return AlignAtt(frame_threshold=int(frames))
@@ -255,9 +259,17 @@ def _make_policy(name: str, latency: float | None, config: Config) -> Any:
 
 def _translate(args: argparse.Namespace, config: Config) -> int:
     task, source, target = _resolve_task(args)
-    policy_name = args.policy or ("alignatt" if args.preset == "alignatt" else config.policy.name)
+    from simulagent.presets import preset_step_ms
+
+    if args.policy:
+        policy_name = args.policy
+    elif args.preset in (None, "alignatt"):
+        policy_name = "alignatt" if args.preset else config.policy.name
+    else:
+        policy_name = "local-agreement"  # what the LocalAgreement presets are measured with
+    preset = args.preset or ("alignatt" if policy_name == "alignatt" else "fast")
     policy = _make_policy(policy_name, args.latency, config)
-    chunk_ms = float(args.chunk_ms if args.chunk_ms is not None else config.policy.chunk_ms)
+    chunk_ms = float(args.chunk_ms if args.chunk_ms is not None else config.policy.chunk_ms or preset_step_ms(preset))
     if not 50 <= chunk_ms <= 10_000:
         raise UserError(f"--chunk-ms must be in [50, 10000]; got {chunk_ms:g}")
     model = args.model or config.models.whisper_model
@@ -282,7 +294,7 @@ def _translate(args: argparse.Namespace, config: Config) -> int:
     from simulagent.types import StreamingSystem, TextSegment
 
     system: StreamingSystem[Any] = make_system(
-        args.preset,
+        preset,
         task=task,
         source_lang=source,
         target_lang=target,
@@ -299,7 +311,7 @@ def _translate(args: argparse.Namespace, config: Config) -> int:
         "to": target,
         "policy": policy_name,
         "latency": args.latency,
-        "preset": args.preset,
+        "preset": preset,
         "model": model,
         "chunk_ms": chunk_ms,
         "duration_ms": None if live else 1000.0 * samples.shape[0] / SAMPLE_RATE_HZ,

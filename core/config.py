@@ -83,13 +83,14 @@ class ModelsConfig:
 class PolicyConfig:
     """The READ/WRITE policy that gates a streaming system."""
 
-    name: str = "local-agreement"  # a registered policy name (`simulagent policies list`)
-    latency: float = 2.0  # the policy's latency knob (k for wait-k, n for LocalAgreement, frames for AlignAtt)
-    chunk_ms: int = 1000  # source audio per update step, in milliseconds
+    name: str = "alignatt"  # "alignatt" or a registered policy name (`simulagent policies list`)
+    # The policy's latency knob (k for wait-k, n for LocalAgreement, guard frames for AlignAtt); 0: its default.
+    latency: float = 0.0
+    chunk_ms: int = 0  # source audio per update step, in milliseconds; 0: the preset's own step
 
     def __post_init__(self) -> None:
-        if self.chunk_ms <= 0:
-            raise ConfigError(f"policy.chunk_ms must be > 0; got {self.chunk_ms}")
+        if self.chunk_ms < 0:
+            raise ConfigError(f"policy.chunk_ms must be >= 0 (0: the preset's step); got {self.chunk_ms}")
 
 
 @dataclass(frozen=True)

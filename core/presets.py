@@ -3,7 +3,7 @@ the READ/WRITE policies of `simulagent.policies`. The areas do not import one an
 meet, for the CLI, the agent, the server and eval's runner (entry points `simulagent.systems`).
 
 - "fast" and "baseline": LocalAgreement-2 (whisper_streaming's policy);
-- "alignatt": AlignAtt on the backend's word alignments, 4 frames (80 ms);
+- "alignatt": AlignAtt on the backend's word alignments, `ALIGNATT_FRAMES` guard frames, 1.5 s steps;
 - "vad": Silero VAD segmentation, each segment decoded once (no policy);
 - `make_agent_simt`: the LLM translator of Agent-SiMT (text to text) under wait-k or the trained HMT word policy.
 
@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from simulagent.types import StreamingSystem
 
 __all__ = [
+    "ALIGNATT_FRAMES",
+    "DEFAULT_PRESET",
     "PRESET_NAMES",
     "SYSTEM_FACTORIES",
     "make_agent_simt",
@@ -30,18 +32,27 @@ __all__ = [
     "make_speech_to_speech",
     "make_system",
     "make_vad",
+    "preset_step_ms",
 ]
 
 PRESET_NAMES = ("fast", "baseline", "vad", "alignatt")
+# The system of `simulagent translate`, the agent's interpreter and the server's interpretation sessions: on the
+# bundled base model it matched the baseline's accuracy at a third of its cost (docs/benchmarks.md).
+DEFAULT_PRESET = "alignatt"
+# AlignAtt's guard for Whisper, in 20 ms encoder frames: a word is committed once its alignment ends 1.5 s before the
+# newest audio. Shorter guards commit the guesses Whisper makes at the edge of a cut window: at 2 s steps on 30
+# English sentences, 4 frames gave 2.7 WER points more than the baseline, 25 frames 1.5, 75 frames 0.5
+# (docs/benchmarks.md).
+ALIGNATT_FRAMES = 75
 
 
 def default_policy(preset: str) -> Any:
-    """Each preset's policy: AlignAtt(4) for "alignatt", none for "vad", LocalAgreement-2 otherwise."""
+    """Each preset's policy: AlignAtt for "alignatt", none for "vad", LocalAgreement-2 otherwise."""
     from simulagent.policies import AlignAtt, LocalAgreement
 
     if preset == "vad":
         return None
-    return AlignAtt(frame_threshold=4) if preset == "alignatt" else LocalAgreement(2)
+    return AlignAtt(frame_threshold=ALIGNATT_FRAMES) if preset == "alignatt" else LocalAgreement(2)
 
 
 def make_system(preset: str = "fast", policy: Any = None, **kwargs: Any) -> StreamingSystem[Any]:
@@ -51,6 +62,15 @@ def make_system(preset: str = "fast", policy: Any = None, **kwargs: Any) -> Stre
     if preset not in PRESET_NAMES:
         raise ValueError(f"unknown preset {preset!r}; known: {', '.join(PRESET_NAMES)}")
     return make_whisper_system(preset, policy=policy if policy is not None else default_policy(preset), **kwargs)
+
+
+def preset_step_ms(preset: str) -> float:
+    """The update step a preset runs with unless told otherwise ("vad" reads in the fast preset's steps)."""
+    from simulagent.models.asr import PRESETS
+
+    if preset not in PRESET_NAMES:
+        raise ValueError(f"unknown preset {preset!r}; known: {', '.join(PRESET_NAMES)}")
+    return PRESETS["fast" if preset == "vad" else preset].step_ms
 
 
 def make_baseline(**kwargs: Any) -> StreamingSystem[Any]:
@@ -68,9 +88,23 @@ def make_vad(**kwargs: Any) -> StreamingSystem[Any]:
     return make_system("vad", **kwargs)
 
 
-def make_alignatt(**kwargs: Any) -> StreamingSystem[Any]:
-    """The fast preset gated by AlignAtt on the backend's attention-based word alignment."""
-    return make_system("alignatt", **kwargs)
+def make_alignatt(frame_threshold: int | str = ALIGNATT_FRAMES, **kwargs: Any) -> StreamingSystem[Any]:
+    """The fast preset gated by AlignAtt on the backend's attention-based word alignment.
+
+    Args:
+        frame_threshold: AlignAtt's f in 20 ms encoder frames (a string from eval's `--system-args` too): a word is
+            committed once it is aligned at least this far before the newest audio.
+    """
+    from simulagent.errors import UserError
+    from simulagent.policies import AlignAtt
+
+    try:
+        frames = int(frame_threshold)
+    except ValueError:
+        frames = 0
+    if frames < 1:
+        raise UserError(f"frame_threshold is AlignAtt's guard (20 ms frames), an integer >= 1; got {frame_threshold!r}")
+    return make_system("alignatt", policy=AlignAtt(frame_threshold=frames), **kwargs)
 
 
 def make_agent_simt(

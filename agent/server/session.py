@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ import numpy as np
 from simulagent.agent.server.protocol import Hello
 from simulagent.agent.server.worker import ModelWorker, shared_worker
 from simulagent.types import AudioChunk, SpeechSegment, StreamingSystem, TextSegment
+
+_log = logging.getLogger("simulagent.server")
 
 __all__ = [
     "AUDIO_SKIPPED",
@@ -214,7 +217,14 @@ class StreamingSystemSession:
             return
         audio_ms = segment.duration_ms if isinstance(segment, SpeechSegment) else 0.0
         async with self._lock:
-            outputs = await self._worker.run(lambda: self._push_and_drain(segment), audio_ms)
+            try:
+                outputs = await self._worker.run(lambda: self._push_and_drain(segment), audio_ms)
+            except Exception as error:  # a fault of the system, not of the client: tell it, and carry on afresh
+                _log.exception("%s: the streaming system failed; its state is reset", self._system.spec.name)
+                self._system.reset(self._state)
+                message = f"the translator failed on this audio and starts afresh ({type(error).__name__})"
+                await self._events.put(EventOut("error", {"code": "system_error", "message": message}))
+                return
         for out in outputs:
             await self._emit(out)
 

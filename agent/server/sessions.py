@@ -90,12 +90,10 @@ def _default_factory(
             target = hello.target_lang or "en"
             with lock:
                 if (source, target) not in systems:
-                    from simulagent.presets import make_system
+                    from simulagent.presets import DEFAULT_PRESET, make_system
 
-                    if source == target:
-                        system = make_system("fast", task="transcribe", source_lang=source, target_lang=target)
-                    else:
-                        system = make_system("fast", task="translate", source_lang=source, target_lang=target)
+                    task = "transcribe" if source == target else "translate"
+                    system = make_system(DEFAULT_PRESET, task=task, source_lang=source, target_lang=target)
                     systems[(source, target)] = system
             return _streaming_session(systems[(source, target)], hello, options, worker)
         from simulagent.agent.agent import Agent

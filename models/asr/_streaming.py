@@ -339,15 +339,20 @@ class WhisperStreamingSystem:
             if not normalize_word(word.text) and state.committed:
                 # Punctuation after the forced prefix ("," after "speech"): glue it to the word it ends, so the
                 # next prefix reads "speech," as Whisper would write it (" ," derails the decoder).
+                # The two come from different alignments: the punctuation's can end before the word it closes.
                 last = state.committed[-1]
-                state.committed[-1] = Word(last.text + word.text, last.start_ms, word.end_ms, last.probability)
+                end_ms = max(last.end_ms, word.end_ms)
+                state.committed[-1] = Word(last.text + word.text, last.start_ms, end_ms, last.probability)
             else:
                 state.committed.append(word)
             if pieces and not normalize_word(word.text):
                 pieces[-1] += word.text
+            elif not pieces and state.pending and not normalize_word(word.text):
+                state.pending[-1] += word.text  # not popped yet: "teacher" "," reads "teacher,"
             else:
                 pieces.append(word.text)
-        state.pending.append(" ".join(pieces))
+        if pieces:
+            state.pending.append(" ".join(pieces))
 
     def _trim(self, state: WhisperStreamingState, uncommitted: list[Word]) -> None:
         opts = self._options

@@ -9,7 +9,8 @@ Two presets over the same backend (LocalAgreement-2 by default):
   committed sentence ends after 4 s (hard limit 8 s), and the update step grows when decoding would take more than
   half of it.
 
-"alignatt": the fast preset gated by AlignAtt (4 frames, 80 ms) instead of LocalAgreement-2.
+"alignatt": the fast preset gated by AlignAtt instead of LocalAgreement-2, with 1.5 s steps (the policy's guard
+frames are chosen by `simulagent.presets`).
 
 And "vad": Silero VAD cuts the speech at pauses and each segment is decoded once (`WhisperVadSystem`); the policy
 is not used.
@@ -29,18 +30,23 @@ from simulagent.signals import CountPolicy
 
 __all__ = ["PRESETS", "make_system"]
 
+_FAST = StreamingOptions(
+    step_ms=1000.0,
+    encoder_context="audio",
+    # Zero-padded to at least 10 s: an encoder window of only the few seconds buffered cost 8-10 WER points
+    # on English (docs/benchmarks.md); 10 s recovers them at about twice a short window's encoder cost.
+    min_encoder_context_ms=10_000.0,
+    max_compute_ratio=0.5,
+    trim_after_ms=4_000.0,
+    max_buffer_ms=8_000.0,
+)
+
 PRESETS: dict[str, StreamingOptions] = {
     "baseline": StreamingOptions(step_ms=1000.0, encoder_context="full", trim_after_ms=15_000.0),
-    "fast": StreamingOptions(
-        step_ms=1000.0,
-        encoder_context="audio",
-        # Zero-padded to at least 10 s: an encoder window of only the few seconds buffered cost 8-10 WER points
-        # on English (docs/benchmarks.md); 10 s recovers them at about twice a short window's encoder cost.
-        min_encoder_context_ms=10_000.0,
-        max_compute_ratio=0.5,
-        trim_after_ms=4_000.0,
-        max_buffer_ms=8_000.0,
-    ),
+    "fast": _FAST,
+    # AlignAtt commits from one hypothesis, not two: a longer step costs it less latency than LocalAgreement, and
+    # 1.5 s steps with a 1.5 s guard were as accurate as the baseline at under half its cost (docs/benchmarks.md).
+    "alignatt": dataclasses.replace(_FAST, step_ms=1500.0),
 }
 
 
@@ -69,15 +75,15 @@ def make_system(
         num_threads: CPU threads of the backend.
         **overrides: any other `StreamingOptions` field (step_ms, trim_after_ms, ...).
     """
-    if preset not in (*PRESETS, "vad", "alignatt"):
-        raise ValueError(f"unknown preset {preset!r}; known: {', '.join(sorted([*PRESETS, 'vad', 'alignatt']))}")
+    if preset not in (*PRESETS, "vad"):
+        raise ValueError(f"unknown preset {preset!r}; known: {', '.join(sorted([*PRESETS, 'vad']))}")
     if policy is None and preset != "vad":
         raise ValueError(
             f"preset {preset!r} needs a policy (e.g. simulagent.policies.LocalAgreement(2)); "
             "simulagent.presets.make_system fills in each preset's default"
         )
     target = target_lang or ("en" if task == "translate" else source_lang)
-    base = PRESETS["fast" if preset in ("vad", "alignatt") else preset]
+    base = PRESETS["fast" if preset == "vad" else preset]
     # eval's runner passes `--system-arg key=value` as strings: convert to each field's type.
     typed = {
         k: type(getattr(base, k))(v) if isinstance(v, str) and hasattr(base, k) else v for k, v in overrides.items()

@@ -17,6 +17,7 @@ from simulagent.models.asr import (
     StreamingOptions,
     WhisperStreamingState,
     WhisperStreamingSystem,
+    Word,
 )
 from simulagent.policies import AlignAtt, LocalAgreement
 from simulagent.signals import CountPolicy
@@ -306,3 +307,12 @@ def test_the_transformers_backend_streams_with_alignatt(english_example: tuple[F
     assert len([o for o in outputs if o.content]) >= 2
     with pytest.raises(ValueError, match="short window"):
         WhisperStreamingSystem(backend, dataclasses.replace(options, encoder_context="audio"), LocalAgreement(2))
+
+
+def test_punctuation_glued_to_a_word_keeps_the_word_s_times() -> None:
+    # The two come from different updates' alignments: the comma's can end before the word it closes began.
+    state = WhisperStreamingState()
+    WhisperStreamingSystem._commit(state, [Word("teacher", 281_480.0, 281_700.0)])
+    WhisperStreamingSystem._commit(state, [Word(",", 281_300.0, 281_380.0)])
+    assert state.committed == [Word("teacher,", 281_480.0, 281_700.0, 1.0)]
+    assert state.pending == ["teacher,"]

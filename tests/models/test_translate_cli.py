@@ -59,7 +59,8 @@ def test_transcribe_prints_commits_and_writes_a_log(
     [
         (["--from", "en", "--to", "de"], "into English only"),
         (["--from", "fr", "--model", "bundled:tiny.en"], "English-only"),
-        (["--from", "en", "--latency", "1.5"], "is an integer"),
+        (["--from", "en", "--policy", "wait-k", "--latency", "1.5"], "is an integer"),
+        (["--from", "en", "--latency", "1.5"], "integer >= 1"),
         (["--from", "en", "--policy", "ctc-rule"], "cannot drive Whisper speech translation"),
         (["--from", "en", "--policy", "alignatt", "--latency", "-1"], "integer >= 1"),
         (["--from", "en", "--chunk-ms", "5"], "chunk-ms"),

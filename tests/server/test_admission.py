@@ -351,3 +351,42 @@ def test_a_session_whose_client_left_frees_the_model_and_its_place(slow_system: 
     session = asyncio.run(run())
     assert pushed == [100.0]  # only the update already running when the client left
     assert session.backlog_ms == 0.0
+
+
+def test_a_failing_system_is_reported_and_the_session_goes_on(speech_system: Any) -> None:
+    import asyncio
+
+    import numpy as np
+
+    from simulagent.types import AudioChunk
+
+    system = speech_system
+    real_pop = system.pop
+    calls = {"n": 0}
+
+    def pop_failing_once(state: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise ValueError("a fault inside the system")
+        return real_pop(state)
+
+    system.pop = pop_failing_once
+
+    async def run() -> list[Any]:
+        session = StreamingSystemSession(system, Hello(mode="interpretation"), 64, worker=ModelWorker())
+        for i in range(3):
+            await session.push_audio(AudioChunk(np.zeros(1600, dtype=np.float32), 16000, start_ms=100.0 * i))
+            if session._updating is not None:
+                await session._updating
+        await session.end_audio()
+        events = []
+        while not session._events.empty():
+            events.append(session._events.get_nowait())
+        return events
+
+    events = asyncio.run(run())
+    names = [getattr(e, "kind", None) for e in events]
+    errors = [e for e in events if getattr(e, "kind", None) == "error"]
+    assert len(errors) == 1 and errors[0].payload["code"] == "system_error"
+    assert "ValueError" in errors[0].payload["message"]
+    assert names[-1] == "turn.end"  # the stream still finishes normally
