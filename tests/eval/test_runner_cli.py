@@ -256,4 +256,5 @@ def test_registered_systems_and_transcriber(shared_data: Path) -> None:
     transcriber = default_transcriber()
     assert isinstance(transcriber, Transcriber)
     text = transcriber.transcribe(load_audio(shared_data / "simuleval-example" / "test.wav"), 16_000, "en")
-    assert "synthesized audio file" in text.lower()
+    # "synthesized" is heard as "emphasized" on some CPUs (int8 kernels differ with AVX-512 VNNI): not checked.
+    assert "audio file to test your simultaneous speech" in text.lower()
