@@ -14,18 +14,14 @@ Usage:
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
+from typing import Any
 
 
-def real_time_factor(folder: Path) -> float:
-    compute_ms = audio_ms = 0.0
-    with (folder / "instances.log").open(encoding="utf-8") as handle:
-        for line in handle:
-            row = json.loads(line)
-            audio_ms += float(row["source_length"])
-            if row["elapsed"]:
-                compute_ms += float(row["elapsed"][-1]) - float(row["delays"][-1])
+def real_time_factor(instances: list[Any]) -> float:
+    """Compute time over audio time, from `simulagent.eval.instances.InstanceLog`s of a computation-aware run."""
+    audio_ms = sum(float(ins.source_length) for ins in instances)
+    compute_ms = sum(float(ins.elapsed[-1]) - float(ins.delays[-1]) for ins in instances if ins.elapsed)
     return compute_ms / audio_ms if audio_ms else float("nan")
 
 
@@ -49,9 +45,9 @@ def main() -> None:
         folder = Path(folder_name)
         if not (folder / "instances.log").is_file():
             parser.error(f"{folder}: no instances.log (run simulagent eval run --computation-aware first)")
-        scores = score_instances(read_instances(folder / "instances.log"), read_config(folder / "config.yaml"), options)
-        corpus = scores.corpus
-        rows.append((label, corpus[args.metric], corpus["LAAL"], corpus["LAAL_CA"], real_time_factor(folder)))
+        instances = read_instances(folder / "instances.log")
+        corpus = score_instances(instances, read_config(folder / "config.yaml"), options).corpus
+        rows.append((label, corpus[args.metric], corpus["LAAL"], corpus["LAAL_CA"], real_time_factor(instances)))
 
     reference_ca = rows[0][3]
     print(f"| system | {args.metric} | LAAL | LAAL_CA | LAAL_CA vs {rows[0][0]} | RTF |")

@@ -237,13 +237,9 @@ def _make_policy(name: str, latency: float | None, config: Config) -> Any:
     if latency is None and name == config.policy.name and config.policy.latency:
         latency = config.policy.latency
     if name == "alignatt":
-        from simulagent.policies import AlignAtt
-        from simulagent.presets import ALIGNATT_FRAMES
+        from simulagent.presets import ALIGNATT_FRAMES, alignatt_policy
 
-        frames = ALIGNATT_FRAMES if latency is None else latency
-        if frames < 1 or frames != int(frames):
-            raise UserError(f"--latency for alignatt is guard frames (20 ms each), an integer >= 1; got {frames}")
-        return AlignAtt(frame_threshold=int(frames))
+        return alignatt_policy(ALIGNATT_FRAMES if latency is None else latency, "--latency")
     from simulagent.policies.registry import POLICIES, make_policy
 
     spec = POLICIES.get(name)
@@ -263,10 +259,10 @@ def _translate(args: argparse.Namespace, config: Config) -> int:
 
     if args.policy:
         policy_name = args.policy
-    elif args.preset in (None, "alignatt"):
-        policy_name = "alignatt" if args.preset else config.policy.name
-    else:
-        policy_name = "local-agreement"  # what the LocalAgreement presets are measured with
+    elif args.preset is None:
+        policy_name = config.policy.name
+    else:  # a preset alone runs with the policy it was measured with
+        policy_name = "alignatt" if args.preset == "alignatt" else "local-agreement"
     preset = args.preset or ("alignatt" if policy_name == "alignatt" else "fast")
     policy = _make_policy(policy_name, args.latency, config)
     chunk_ms = float(args.chunk_ms if args.chunk_ms is not None else config.policy.chunk_ms or preset_step_ms(preset))

@@ -25,6 +25,7 @@ __all__ = [
     "DEFAULT_PRESET",
     "PRESET_NAMES",
     "SYSTEM_FACTORIES",
+    "alignatt_policy",
     "make_agent_simt",
     "make_alignatt",
     "make_baseline",
@@ -95,16 +96,22 @@ def make_alignatt(frame_threshold: int | str = ALIGNATT_FRAMES, **kwargs: Any) -
         frame_threshold: AlignAtt's f in 20 ms encoder frames (a string from eval's `--system-args` too): a word is
             committed once it is aligned at least this far before the newest audio.
     """
+    return make_system("alignatt", policy=alignatt_policy(frame_threshold, "frame_threshold"), **kwargs)
+
+
+def alignatt_policy(frames: float | str, knob: str) -> Any:
+    """AlignAtt with a guard of `frames` (a number, or a string from a command line); `UserError` naming `knob`
+    unless it is an integer >= 1."""
     from simulagent.errors import UserError
     from simulagent.policies import AlignAtt
 
     try:
-        frames = int(frame_threshold)
+        value = float(frames)
     except ValueError:
-        frames = 0
-    if frames < 1:
-        raise UserError(f"frame_threshold is AlignAtt's guard (20 ms frames), an integer >= 1; got {frame_threshold!r}")
-    return make_system("alignatt", policy=AlignAtt(frame_threshold=frames), **kwargs)
+        value = 0.0
+    if value < 1 or value != int(value):
+        raise UserError(f"{knob} for alignatt is guard frames (20 ms each), an integer >= 1; got {frames!r}")
+    return AlignAtt(frame_threshold=int(value))
 
 
 def make_agent_simt(

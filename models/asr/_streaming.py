@@ -336,7 +336,8 @@ class WhisperStreamingSystem:
         pieces: list[str] = []
         state.num_written += len(words)
         for word in words:
-            if not normalize_word(word.text) and state.committed:
+            punctuation = not normalize_word(word.text)
+            if punctuation and state.committed:
                 # Punctuation after the forced prefix ("," after "speech"): glue it to the word it ends, so the
                 # next prefix reads "speech," as Whisper would write it (" ," derails the decoder).
                 # The two come from different alignments: the punctuation's can end before the word it closes.
@@ -345,9 +346,9 @@ class WhisperStreamingSystem:
                 state.committed[-1] = Word(last.text + word.text, last.start_ms, end_ms, last.probability)
             else:
                 state.committed.append(word)
-            if pieces and not normalize_word(word.text):
+            if punctuation and pieces:
                 pieces[-1] += word.text
-            elif not pieces and state.pending and not normalize_word(word.text):
+            elif punctuation and state.pending:
                 state.pending[-1] += word.text  # not popped yet: "teacher" "," reads "teacher,"
             else:
                 pieces.append(word.text)
