@@ -13,6 +13,7 @@ Usage:
     python bench/speech_sets.py en-asr --num 100
     python bench/update_profile.py out/speech_sets/en-asr --task transcribe --lang en --num 10 --preset fast
     python bench/update_profile.py out/speech_sets/en-asr --micro
+    python bench/update_profile.py out/speech_sets/en-asr --preset alignatt --intra-threads 2   # one 2-thread replica
 """
 
 from __future__ import annotations
@@ -60,14 +61,14 @@ def _median_ms(call: Any, repeats: int = 7) -> float:
     return 1000.0 * statistics.median(times)
 
 
-def micro(speech_set: Path, task: str, lang: str) -> None:
+def micro(speech_set: Path, task: str, lang: str, intra_threads: int) -> None:
     import ctranslate2
     import numpy as np
     import soundfile as sf
 
     from simulagent.models.asr import BackendOptions, load_backend
 
-    backend: Any = load_backend(BackendOptions())
+    backend: Any = load_backend(BackendOptions(intra_threads=intra_threads or 1))
     whisper = backend._model
     audio, rate = sf.read((speech_set / "source.txt").read_text().split()[0], dtype="float32")
     window = np.zeros(10 * rate, dtype=np.float32)
@@ -101,9 +102,15 @@ def main() -> None:
     parser.add_argument("--num", type=int, default=10, help="sentences")
     parser.add_argument("--preset", default="fast")
     parser.add_argument("--micro", action="store_true", help="time encoder and decoder steps on one window")
+    parser.add_argument(
+        "--intra-threads",
+        type=int,
+        default=0,
+        help="threads per model replica, of 2 (0: the preset's own, one; two for baseline, as whisper_streaming)",
+    )
     args = parser.parse_args()
     if args.micro:
-        micro(args.speech_set, args.task, args.lang)
+        micro(args.speech_set, args.task, args.lang, args.intra_threads)
         return
 
     import soundfile as sf
@@ -111,7 +118,7 @@ def main() -> None:
     from simulagent.presets import make_system
     from simulagent.types import SpeechSegment
 
-    system: Any = make_system(args.preset, task=args.task, source_lang=args.lang)
+    system: Any = make_system(args.preset, task=args.task, source_lang=args.lang, intra_threads=args.intra_threads)
     whisper = system._backend._model  # faster-whisper's WhisperModel inside the backend
     spent: dict[str, float] = collections.defaultdict(float)
     counts: collections.Counter[str] = collections.Counter()

@@ -162,9 +162,16 @@ class AttentionPolicy(Protocol):
 @runtime_checkable
 class AlignmentPolicy(Protocol):
     """AlignAtt on word alignments: how many leading words of a hypothesis are stable, from where each word is aligned
-    in the audio (the end time of its cross-attention peak, or the backend's word timestamp)."""
+    in the audio (the end time of its cross-attention peak, or the backend's word timestamp) and, when the backend
+    knows it, how sure the model was of each word (`word_probability`, its mean token probability; None: unknown)."""
 
-    def stable(self, word_end_ms: Sequence[float], audio_end_ms: float, source_finished: bool) -> int: ...
+    def stable(
+        self,
+        word_end_ms: Sequence[float],
+        audio_end_ms: float,
+        source_finished: bool,
+        word_probability: Sequence[float] | None = None,
+    ) -> int: ...
 
 
 @runtime_checkable

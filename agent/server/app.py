@@ -8,10 +8,11 @@ the logs.
 Back-pressure: each session has bounded queues. A client that does not read its events makes the session's sends
 wait, which stops the session from reading that client's audio: memory stays bounded and nothing is dropped.
 
-Admission control and load shedding: streaming sessions share one model worker, which measures its load; a session
-beyond `max_sessions`, or a stream beyond the measured capacity, is refused with `server_busy` and a retry-after
-hint (`admission.py`). An admitted stream that the model cannot keep up with skips its oldest unprocessed audio
-beyond `max_backlog_ms` and is told so (`audio.skipped`), so memory stays flat even when capacity is misjudged.
+Admission control and load shedding: streaming sessions share one model worker (a thread per model replica),
+which measures its load; a session beyond `max_sessions`, or a stream beyond the measured capacity, is refused with
+`server_busy` and a retry-after hint (`admission.py`). An admitted stream that the model cannot keep up with skips
+its oldest unprocessed audio beyond `max_backlog_ms` and is told so (`audio.skipped`), so memory stays flat even
+when capacity is misjudged.
 """
 
 from __future__ import annotations

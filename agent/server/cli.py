@@ -113,7 +113,7 @@ def _serve(args: argparse.Namespace, config: Config) -> int:
     token = args.token if args.token is not None else os.environ.get(config.server.token_env, "")
     check_bind(host, token)
     options = server_options(args, config, token)  # checked before any model loads
-    worker = ModelWorker()
+    worker = ModelWorker(threads=config.models.num_threads)  # one per model replica of the speech backend
     factory, models = build_session_factory(config, system_spec=args.system, options=options, worker=worker)
     app = create_app(factory, dataclasses.replace(options, loaded_models=models), worker=worker)
     import uvicorn

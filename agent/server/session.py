@@ -88,8 +88,8 @@ class StreamingSystemSession:
     """Serves one stream of a speech-to-text (or speech-to-speech) `StreamingSystem`.
 
     The system object is shared between sessions; this session owns only its state. The system's `push`/`pop` are
-    synchronous and may be slow (a Whisper update), so they run on the shared model worker, one update at a time
-    across all sessions.
+    synchronous and may be slow (a Whisper update), so they run on the shared model worker: one update at a time
+    per worker thread, and this session's updates one after another.
 
     Audio that arrives while an update runs waits in the session's backlog and goes, coalesced, into the next
     update, so the socket keeps being read (pings answered) and a slow model takes larger steps instead of falling

@@ -93,7 +93,13 @@ def _default_factory(
                     from simulagent.presets import DEFAULT_PRESET, make_system
 
                     task = "transcribe" if source == target else "translate"
-                    system = make_system(DEFAULT_PRESET, task=task, source_lang=source, target_lang=target)
+                    system = make_system(
+                        DEFAULT_PRESET,
+                        task=task,
+                        source_lang=source,
+                        target_lang=target,
+                        num_threads=config.models.num_threads,  # as many replicas as the worker has threads
+                    )
                     systems[(source, target)] = system
             return _streaming_session(systems[(source, target)], hello, options, worker)
         from simulagent.agent.agent import Agent

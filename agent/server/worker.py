@@ -1,10 +1,11 @@
 """The model worker shared by every streaming session, and the load it measures.
 
-All model work of the streaming sessions runs on one thread, one update at a time: the speech core already uses both
-cores for one update, and a thread per session would oversubscribe them and starve the event loop (missed pings,
-dropped connections under load). Because every update passes through this one place, the worker also knows how long
-each took and for how much audio: `LoadMeter` keeps that history and `LoadSnapshot` summarises it (the busy fraction
-of the worker and the real-time factor across sessions), which admission control reads instead of guessing capacity.
+All model work of the streaming sessions runs on a few threads, as many as the speech backend has model replicas
+(one per CPU thread: `simulagent.models.asr.BackendOptions`), each running one update at a time: a thread per session
+would oversubscribe the cores and starve the event loop (missed pings, dropped connections under load). Because
+every update passes through this one place, the worker also knows how long each took and for how much audio:
+`LoadMeter` keeps that history and `LoadSnapshot` summarises it (the busy fraction of the worker's threads and the
+real-time factor across sessions), which admission control reads instead of guessing capacity.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ T = TypeVar("T")
 
 # Enough updates for 16 streams at 10 updates per second over the longest window; older ones fall off first.
 _MAX_RECORDS = 50_000
+# The speech backend's default CPU threads, each a model replica of its own (`simulagent.models.asr.BackendOptions`).
+DEFAULT_THREADS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,9 +46,10 @@ class LoadSnapshot:
 
     Attributes:
         window_s: the window the figures cover (shorter while the worker is younger than the window).
-        busy_fraction: share of the window the worker spent running updates (the running one included), in [0, 1].
+        busy_fraction: share of the window's thread time the worker spent running updates (running ones included),
+            in [0, 1].
         audio_ms: source audio the updates of the window processed, all sessions together.
-        busy_s: time those updates took.
+        busy_s: time those updates took, summed over the worker's threads.
         updates: how many updates ended within the window.
         skipped_ms: audio the streams skipped within the window to bound their backlogs (overload, now).
         largest_backlog_ms: the longest backlog of unprocessed audio of any open stream, now.
@@ -58,16 +62,18 @@ class LoadSnapshot:
     updates: int
     skipped_ms: float = 0.0
     largest_backlog_ms: float = 0.0
+    threads: int = 1
 
     def real_time_factor(self, min_audio_ms: float) -> float | None:
-        """Model seconds per second of source audio, across sessions; None until `min_audio_ms` were processed.
+        """Model seconds per second of source audio, across sessions, over the worker's threads; None until
+        `min_audio_ms` were processed.
 
         A real-time stream keeps the worker busy this fraction of the time, so about `load / rtf` real-time streams
         fit in a load budget `load`.
         """
         if self.audio_ms <= 0 or self.audio_ms < min_audio_ms:
             return None
-        return self.busy_s / (self.audio_ms / 1000.0)
+        return self.busy_s / (self.audio_ms / 1000.0) / self.threads
 
 
 class LoadMeter:
@@ -75,14 +81,18 @@ class LoadMeter:
 
     Args:
         clock: monotonic seconds; tests pass a fake one.
+        threads: the worker's threads (updates that may run at once).
     """
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic, threads: int = 1) -> None:
+        if threads < 1:
+            raise ValueError(f"threads must be >= 1; got {threads}")
         self._clock = clock
+        self._threads = threads
         self._lock = threading.Lock()
         self._updates: deque[_Update] = deque(maxlen=_MAX_RECORDS)
         self._started_s = clock()
-        self._running_since: float | None = None
+        self._running: list[float] = []  # start times of the updates running now
         self._skips: deque[tuple[float, float]] = deque(maxlen=_MAX_RECORDS)
         self._backlogs_ms: dict[int, float] = {}
 
@@ -109,14 +119,15 @@ class LoadMeter:
         """An update starts now; returns its start time for `end`."""
         start = self._clock()
         with self._lock:
-            self._running_since = start
+            self._running.append(start)
         return start
 
     def end(self, start_s: float, audio_ms: float) -> None:
         """The update begun at `start_s` is over; it processed `audio_ms` of source audio."""
-        end = self._clock()
         with self._lock:
-            self._running_since = None
+            end = self._clock()  # read under the lock: records stay in the order of their ends
+            if start_s in self._running:
+                self._running.remove(start_s)
             self._updates.append(_Update(start_s, end, audio_ms))
             while self._updates and self._updates[0].end_s < end - MAX_LOAD_WINDOW_S:
                 self._updates.popleft()
@@ -128,9 +139,9 @@ class LoadMeter:
         busy_in_window = busy_s = audio_ms = 0.0
         updates = 0
         with self._lock:
-            # One worker thread: updates end in the order they were recorded, so the window is a suffix.
+            # Records are appended in the order of their ends, so the window is a suffix.
             records = list(itertools.takewhile(lambda u: u.end_s > since, reversed(self._updates)))
-            running = self._running_since
+            running = list(self._running)
             skipped_ms = sum(ms for at, ms in self._skips if at > since)
             largest_backlog_ms = max(self._backlogs_ms.values(), default=0.0)
         for update in records:
@@ -138,10 +149,9 @@ class LoadMeter:
             busy_s += update.end_s - update.start_s
             audio_ms += update.audio_ms
             updates += 1
-        if running is not None:
-            busy_in_window += now - max(running, since)
+        busy_in_window += sum(now - max(start, since) for start in running)
         span = min(window_s, now - self._started_s)
-        fraction = min(1.0, busy_in_window / span) if span > 0 else 0.0
+        fraction = min(1.0, busy_in_window / (span * self._threads)) if span > 0 else 0.0
         return LoadSnapshot(
             window_s=span,
             busy_fraction=fraction,
@@ -150,22 +160,26 @@ class LoadMeter:
             updates=updates,
             skipped_ms=skipped_ms,
             largest_backlog_ms=largest_backlog_ms,
+            threads=self._threads,
         )
 
 
 class ModelWorker:
-    """One thread that runs every streaming session's updates, timing each.
+    """The threads that run every streaming session's updates, timing each.
 
     Args:
         clock: monotonic seconds for the load meter; tests pass a fake one.
+        threads: updates run at once; the speech backend's model replicas (its CPU threads, one per replica by
+            default), so that each update runs on a replica of its own.
     """
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="simulagent-model")
-        self.load = LoadMeter(clock)
+    def __init__(self, clock: Callable[[], float] = time.monotonic, threads: int = DEFAULT_THREADS) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="simulagent-model")
+        self.threads = threads
+        self.load = LoadMeter(clock, threads)
 
     async def run(self, fn: Callable[[], T], audio_ms: float) -> T:
-        """Run `fn` (one model update over `audio_ms` of source audio) on the worker thread and await its result."""
+        """Run `fn` (one model update over `audio_ms` of source audio) on a worker thread and await its result."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, self._timed, fn, audio_ms)
 

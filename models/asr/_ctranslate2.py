@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 import os
-import threading
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -75,25 +74,39 @@ class CTranslate2Backend:
         model: the model files in memory (see `load_model_files`).
         device: "cpu", "cuda" or "auto".
         compute_type: CTranslate2 compute type ("int8", "float32", ...).
-        num_threads: intra-op threads.
+        num_threads: CPU threads.
+        intra_threads: threads per model replica on a CPU; `num_threads // intra_threads` replicas share the
+            weights and run concurrent decodes side by side. On a GPU, `num_threads` are the intra-op threads of
+            the one replica.
     """
 
-    def __init__(self, model: ModelFiles, device: str = "cpu", compute_type: str = "int8", num_threads: int = 2):
+    def __init__(
+        self,
+        model: ModelFiles,
+        device: str = "cpu",
+        compute_type: str = "int8",
+        num_threads: int = 2,
+        intra_threads: int = 1,
+    ):
         # Read by oneDNN when it first builds a primitive: set before the model runs.
         os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", _PRIMITIVE_CACHE_CAPACITY)
+        import ctranslate2
         from faster_whisper import WhisperModel
 
+        on_cpu = device == "cpu" or (device == "auto" and ctranslate2.get_cuda_device_count() == 0)
         self.name = model.name
+        # One thread per replica by default: greedy decoding at batch 1 is a chain of small matrix-vector products,
+        # which two threads ran 2.3x slower than one (a hand-off on every op); a whole streaming update took 163-171
+        # ms on one thread against 238-243 ms on two, and two replicas run two updates at once (docs/benchmarks.md).
         self._model: WhisperModel = WhisperModel(
             model.name,
             device=device,
             compute_type=compute_type,
-            cpu_threads=num_threads,
+            cpu_threads=intra_threads if on_cpu else num_threads,
+            num_workers=max(1, num_threads // intra_threads) if on_cpu else 1,
             files=model.files,
         )
         self._multilingual = bool(self._model.model.is_multilingual)
-        # CTranslate2 models are not safe for concurrent generate calls on one object from many threads.
-        self._lock = threading.Lock()
         self._capabilities = BackendCapabilities(
             name="ctranslate2",
             languages=WHISPER_LANGUAGES if self._multilingual else frozenset({"en"}),
@@ -145,29 +158,29 @@ class CTranslate2Backend:
         # speaking rate, and cut an immediately repeated span below.
         budget = min(request.max_new_tokens, math.ceil(_TOKENS_BASE + _TOKENS_PER_S * audio_ms / 1000.0))
         max_length = min(448, len(full_prompt) + budget)
-        with self._lock:
-            encoded = self._model.model.encode(ctranslate2.StorageView.from_array(features), to_cpu=False)
-            result = self._model.model.generate(
-                encoded,
-                [full_prompt],
-                beam_size=1,
-                max_length=max_length,
-                return_scores=True,
-                return_no_speech_prob=True,
-                suppress_blank=True,
-            )[0]
-            tokens = [t for t in result.sequences_ids[0] if t < tokenizer.eot]
-            # CTranslate2 returns the forced prefix as part of the sequence.
-            if prefix_tokens and tokens[: len(prefix_tokens)] == prefix_tokens:
-                tokens = tokens[len(prefix_tokens) :]
-            tokens = cut_repetition(tokens)
-            avg_logprob = float(result.scores[0]) if result.scores else 0.0
-            no_speech = float(result.no_speech_prob)
-            if no_speech > _NO_SPEECH_PROB and avg_logprob < _LOW_LOGPROB:
-                return Hypothesis("", (), avg_logprob, no_speech)
-            words: tuple[Word, ...] = ()
-            if request.word_timestamps and tokens:
-                words = self._align(tokenizer, encoded, prefix_tokens, tokens, content_frames)
+        # No lock: CTranslate2 queues concurrent calls to its replicas, and the rest reads shared state only.
+        encoded = self._model.model.encode(ctranslate2.StorageView.from_array(features), to_cpu=False)
+        result = self._model.model.generate(
+            encoded,
+            [full_prompt],
+            beam_size=1,
+            max_length=max_length,
+            return_scores=True,
+            return_no_speech_prob=True,
+            suppress_blank=True,
+        )[0]
+        tokens = [t for t in result.sequences_ids[0] if t < tokenizer.eot]
+        # CTranslate2 returns the forced prefix as part of the sequence.
+        if prefix_tokens and tokens[: len(prefix_tokens)] == prefix_tokens:
+            tokens = tokens[len(prefix_tokens) :]
+        tokens = cut_repetition(tokens)
+        avg_logprob = float(result.scores[0]) if result.scores else 0.0
+        no_speech = float(result.no_speech_prob)
+        if no_speech > _NO_SPEECH_PROB and avg_logprob < _LOW_LOGPROB:
+            return Hypothesis("", (), avg_logprob, no_speech)
+        words: tuple[Word, ...] = ()
+        if request.word_timestamps and tokens:
+            words = self._align(tokenizer, encoded, prefix_tokens, tokens, content_frames)
         text = tokenizer.decode(tokens).strip()
         return Hypothesis(text, words, avg_logprob, no_speech)
 
@@ -218,14 +231,13 @@ class CTranslate2Backend:
         """Transcribe audio of any length, shape (num_samples,); satisfies `simulagent.signals.Transcriber`."""
         self._tokenizer("transcribe", language)  # checks the language
         audio = resample(samples, sample_rate_hz, SAMPLE_RATE_HZ)
-        with self._lock:
-            segments, _info = self._model.transcribe(
-                audio,
-                language=language,
-                task="transcribe",
-                beam_size=1,
-                temperature=0.0,
-                condition_on_previous_text=False,
-                vad_filter=False,
-            )
-            return " ".join(segment.text.strip() for segment in segments).strip()
+        segments, _info = self._model.transcribe(
+            audio,
+            language=language,
+            task="transcribe",
+            beam_size=1,
+            temperature=0.0,
+            condition_on_previous_text=False,
+            vad_filter=False,
+        )
+        return " ".join(segment.text.strip() for segment in segments).strip()

@@ -317,7 +317,8 @@ class WhisperStreamingSystem:
         return int(self._policy.agree(state.policy_state, [w.text for w in words], final))
 
     def _alignment_count(self, state: WhisperStreamingState, words: list[Word], final: bool) -> int:
-        return int(self._policy.stable([w.end_ms for w in words], state.received_ms, final))
+        ends = [w.end_ms for w in words]
+        return int(self._policy.stable(ends, state.received_ms, final, [w.probability for w in words]))
 
     def _count_policy_count(self, state: WhisperStreamingState, words: list[Word], final: bool) -> int:
         if final:

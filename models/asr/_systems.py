@@ -4,7 +4,7 @@ CLI and eval's runner).
 Two presets over the same backend (LocalAgreement-2 by default):
 
 - "baseline": whisper_streaming's configuration: 1 s steps, the zero-padded 30 s encoder window, 15 s buffer
-  trimming at sentence ends, a 200-character prompt.
+  trimming at sentence ends, a 200-character prompt, one model replica on all the threads.
 - "fast": the encoder runs over the buffered audio only (zero-padded to at least 10 s), the buffer is trimmed at
   committed sentence ends after 4 s (hard limit 8 s), and the update step grows when decoding would take more than
   half of it.
@@ -59,6 +59,7 @@ def make_system(
     backend: str = "ctranslate2",
     policy: AgreementPolicy[Any] | CountPolicy[Any] | AlignmentPolicy | None = None,
     num_threads: int = 2,
+    intra_threads: int = 0,
     **overrides: Any,
 ) -> WhisperStreamingSystem | WhisperVadSystem:
     """A streaming Whisper system (speech -> text).
@@ -73,6 +74,8 @@ def make_system(
         policy: an agreement, count (wait-k) or alignment (AlignAtt) policy from `simulagent.policies` (not used by
             "vad"); `simulagent.presets.make_system` picks each preset's default.
         num_threads: CPU threads of the backend.
+        intra_threads: threads per model replica (see `BackendOptions`); 0 picks one, or all of `num_threads` for
+            "baseline", as whisper_streaming runs faster-whisper.
         **overrides: any other `StreamingOptions` field (step_ms, trim_after_ms, ...).
     """
     if preset not in (*PRESETS, "vad"):
@@ -91,7 +94,11 @@ def make_system(
     options = dataclasses.replace(base, task=task, source_lang=source_lang, target_lang=target, **typed)
     # Check the pair before loading weights, so a wrong flag fails at once.
     check_language_pair(task, source_lang, target, WHISPER_LANGUAGES)
-    speech_backend = load_backend(BackendOptions(backend=backend, model=model, num_threads=int(num_threads)))
+    threads = int(num_threads)
+    per_replica = int(intra_threads) or (threads if preset == "baseline" else 1)
+    speech_backend = load_backend(
+        BackendOptions(backend=backend, model=model, num_threads=threads, intra_threads=per_replica)
+    )
     if preset == "vad":
         return WhisperVadSystem(speech_backend, options, name="whisper-vad")
     assert policy is not None  # checked above, before any weights were loaded

@@ -9,6 +9,7 @@ prefix as the CTranslate2 backend, so both give the same text on the same audio.
 from __future__ import annotations
 
 import itertools
+import math
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -142,6 +143,7 @@ class TransformersBackend:
         budget = min(request.max_new_tokens, int(np.ceil(_TOKENS_BASE + _TOKENS_PER_S * audio_s)))
         budget = min(budget, self._model.config.max_target_positions - len(ids))
         generated: list[int] = []
+        token_probs: list[float] = []
         attention_rows: list[np.ndarray] = []
         logprob_sum = 0.0
         no_speech = 0.0
@@ -175,6 +177,7 @@ class TransformersBackend:
                 if token == tokenizer.eot:
                     break
                 logprob_sum += float(logprobs[token])
+                token_probs.append(math.exp(float(logprobs[token])))
                 generated.append(token)
                 step_ids = [token]
         from simulagent.models.asr._ctranslate2 import cut_repetition
@@ -183,17 +186,24 @@ class TransformersBackend:
         text = tokenizer.decode(kept).strip()
         avg = logprob_sum / max(1, len(generated))
         attention = np.stack(attention_rows[: len(kept)]) if kept else np.zeros((0, encoded.shape[1]), np.float32)
-        words = self._words(tokenizer, kept, attention, 1000.0 * audio_s) if request.word_timestamps else ()
+        words = (
+            self._words(tokenizer, kept, attention, 1000.0 * audio_s, token_probs[: len(kept)])
+            if request.word_timestamps
+            else ()
+        )
         return Hypothesis(text, words, avg, no_speech), attention
 
     @staticmethod
-    def _words(tokenizer: Any, tokens: list[int], attention: np.ndarray, audio_ms: float) -> tuple[Word, ...]:
+    def _words(
+        tokenizer: Any, tokens: list[int], attention: np.ndarray, audio_ms: float, token_probs: list[float]
+    ) -> tuple[Word, ...]:
         """Word times from each token's attention peak (cruder than dynamic time warping, but monotonic).
 
         Args:
             tokens: generated token ids.
             attention: shape (len(tokens), num_encoder_frames).
             audio_ms: length of the audio; peaks in the padding after it are clamped to it.
+            token_probs: each token's probability; a word's is the mean of its tokens'.
         """
         if not tokens:
             return ()
@@ -208,11 +218,14 @@ class TransformersBackend:
                 continue
             start_ms = float(peaks_ms[begin])
             end_ms = float(min(audio_ms, peaks_ms[end - 1] + _ENCODER_FRAME_MS))
+            prob = float(np.mean(token_probs[begin:end]))
             if words and not text.startswith(" "):
                 last = words[-1]
-                words[-1] = Word(last.text + text.strip(), last.start_ms, max(last.end_ms, end_ms), last.probability)
+                words[-1] = Word(
+                    last.text + text.strip(), last.start_ms, max(last.end_ms, end_ms), min(last.probability, prob)
+                )
             else:
-                words.append(Word(text.strip(), start_ms, max(start_ms, end_ms)))
+                words.append(Word(text.strip(), start_ms, max(start_ms, end_ms), prob))
             begin = end
         # A word lasts until the next one's peak: the peaks mark where each word is heard, not its edges.
         spread = [

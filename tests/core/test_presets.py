@@ -26,10 +26,18 @@ def test_alignatt_takes_its_guard_from_eval_system_args(monkeypatch: pytest.Monk
     captured = _capture(monkeypatch)
     # eval's runner passes --system-args as strings.
     presets.make_alignatt(frame_threshold="30", task="transcribe", step_ms="2000")
-    assert captured["policy"] == AlignAtt(frame_threshold=30)
+    assert captured["policy"] == AlignAtt(30, confident_frames=25, min_probability=presets.ALIGNATT_MIN_PROBABILITY)
     assert captured["kwargs"] == {"task": "transcribe", "step_ms": "2000"}
     presets.make_alignatt()
-    assert captured["policy"] == AlignAtt(frame_threshold=presets.ALIGNATT_FRAMES)
+    assert captured["policy"] == AlignAtt(
+        frame_threshold=presets.ALIGNATT_FRAMES,
+        confident_frames=presets.ALIGNATT_CONFIDENT_FRAMES,
+        min_probability=presets.ALIGNATT_MIN_PROBABILITY,
+    )
+    presets.make_alignatt(frame_threshold="10", confident_frames="0", min_probability="0.5")
+    assert captured["policy"] == AlignAtt(10, confident_frames=0, min_probability=0.5)
+    presets.make_alignatt(frame_threshold=10)  # the shorter guard is never longer than the guard
+    assert captured["policy"].confident_frames == 10
 
 
 @pytest.mark.parametrize("bad", ["abc", "0", -3])
@@ -37,3 +45,7 @@ def test_alignatt_refuses_a_guard_that_is_not_a_positive_integer(monkeypatch: py
     _capture(monkeypatch)
     with pytest.raises(UserError, match="frame_threshold"):
         presets.make_alignatt(frame_threshold=bad)
+    with pytest.raises(UserError, match="confident_frames"):
+        presets.make_alignatt(confident_frames="1.5")
+    with pytest.raises(UserError, match="min_probability"):
+        presets.make_alignatt(min_probability="1.2")

@@ -38,6 +38,29 @@ def test_decode_request_checks_its_fields() -> None:
         DecodeRequest(min_encoder_context_ms=40_000)
 
 
+def test_backend_options_check_the_threads() -> None:
+    with pytest.raises(ValueError, match="intra_threads"):
+        BackendOptions(num_threads=2, intra_threads=3)
+    with pytest.raises(ValueError, match="num_threads"):
+        BackendOptions(num_threads=0)
+
+
+@pytest.mark.slow
+def test_ctranslate2_replicas_decode_side_by_side(
+    tiny_backend: SpeechBackend, english_example: tuple[FloatArray, str]
+) -> None:
+    """Two replicas (the default on a CPU), no lock: concurrent decodes, as the server's sessions run them, give
+    what one decode alone gives."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    audio, _ = english_example
+    request = DecodeRequest(language="en", prefix="This is")
+    alone = tiny_backend.decode(audio, request)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(lambda _: tiny_backend.decode(audio, request), range(4)))
+    assert alone.text and all(r.text == alone.text and r.words == alone.words for r in results)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(BACKENDS))
 def test_backend_conformance(name: str, english_example: tuple[FloatArray, str]) -> None:

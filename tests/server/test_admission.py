@@ -4,6 +4,7 @@ bounded backlog of a stream the model cannot keep up with (served by fakes that 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import dataclasses
 import itertools
@@ -38,7 +39,7 @@ class _Clock:
 
 
 def _client(system: Any, options: ServerOptions, sessions: list[StreamingSystemSession] | None = None) -> TestClient:
-    worker = ModelWorker()
+    worker = ModelWorker(threads=1)  # the fakes' real-time factors are per update, as of one model replica
     make = system_session_factory(system, options, worker)
 
     def factory(hello: Hello) -> Any:
@@ -94,6 +95,36 @@ def test_load_meter_measures_busy_fraction_and_real_time_factor() -> None:
     meter.begin()  # an update still running counts as busy
     clock.t = 6.0
     assert meter.snapshot(2.0).busy_fraction == pytest.approx(0.5)
+
+
+def test_load_meter_counts_the_threads_of_a_worker() -> None:
+    clock = _Clock()
+    meter = LoadMeter(clock, threads=2)
+    clock.t = 1.0
+    first = meter.begin()
+    second = meter.begin()  # two updates at once, one per thread
+    clock.t = 2.0
+    assert meter.snapshot(10.0).busy_fraction == pytest.approx(0.5)  # both threads busy for the last of 2 s
+    meter.end(first, 1000.0)
+    meter.end(second, 1000.0)
+    clock.t = 4.0
+    load = meter.snapshot(10.0)
+    assert load.busy_fraction == pytest.approx(2.0 / 8.0) and load.updates == 2
+    # 2 s of model time for 2 s of audio on 2 threads: a real-time stream takes half the worker.
+    assert load.real_time_factor(0.0) == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="threads"):
+        LoadMeter(clock, threads=0)
+
+
+def test_model_worker_runs_an_update_per_thread() -> None:
+    worker = ModelWorker(threads=2)
+    both_running = threading.Barrier(2, timeout=10.0)  # one thread only: the first update waits here in vain
+
+    async def two_updates() -> list[int]:
+        return list(await asyncio.gather(worker.run(both_running.wait, 500.0), worker.run(both_running.wait, 500.0)))
+
+    assert sorted(asyncio.run(two_updates())) == [0, 1]
+    assert worker.load.snapshot(60.0).updates == 2
 
 
 def test_load_meter_reports_skipped_audio_and_the_longest_backlog() -> None:
