@@ -49,7 +49,8 @@ DEFAULT_PRESET = "alignatt"
 # (docs/benchmarks.md).
 ALIGNATT_FRAMES = 75
 # Words the model is sure of pass a shorter guard: 25 frames (0.5 s) at a probability of 0.8 or more. On 100 English
-# sentences this cut LAAL by a fifth (2555 -> 2018 ms) at the same word error rate (docs/benchmarks.md).
+# sentences this cut LAAL by a fifth (2555 -> 2018 ms) at about the same word error rate (WER +0.13, WER without
+# case and punctuation -0.22 points; docs/benchmarks.md).
 ALIGNATT_CONFIDENT_FRAMES = 25
 ALIGNATT_MIN_PROBABILITY = 0.8
 

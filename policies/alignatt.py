@@ -28,7 +28,7 @@ class AlignAtt:
     The word form can also let confident words through sooner: a word aligned within the last f frames, but not
     within the last `confident_frames`, is stable when the model gave it at least `min_probability`. What Whisper
     guesses at the cut edge of its window is mostly unsure; what it heard clearly rarely changes with more audio
-    (on English speech this kept the accuracy of a 75-frame guard at the latency of a 25-frame one,
+    (on English speech this kept about the accuracy of a 75-frame guard at the latency of a 50-frame one,
     docs/benchmarks.md).
 
     Attributes:

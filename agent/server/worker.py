@@ -175,7 +175,6 @@ class ModelWorker:
 
     def __init__(self, clock: Callable[[], float] = time.monotonic, threads: int = DEFAULT_THREADS) -> None:
         self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="simulagent-model")
-        self.threads = threads
         self.load = LoadMeter(clock, threads)
 
     async def run(self, fn: Callable[[], T], audio_ms: float) -> T:
