@@ -114,6 +114,7 @@ class CTranslate2Backend:
             word_timestamps=True,
             forced_prefix=True,
             variable_encoder_context=True,
+            beam_search=True,
         )
 
     @property
@@ -163,7 +164,7 @@ class CTranslate2Backend:
         result = self._model.model.generate(
             encoded,
             [full_prompt],
-            beam_size=1,
+            beam_size=request.beam_size,
             max_length=max_length,
             return_scores=True,
             return_no_speech_prob=True,

@@ -96,6 +96,7 @@ class StreamingOptions:
         trim_after_ms: once the buffer is longer, cut it at the end of the last committed sentence.
         max_buffer_ms: once the buffer is longer, cut it at the last committed word (at most 30 s).
         prompt_chars: characters of committed text before the buffer given as prompt.
+        beam_size: the decoder's beam (1: greedy).
     """
 
     task: Task = "translate"
@@ -108,6 +109,7 @@ class StreamingOptions:
     trim_after_ms: float = 15_000.0
     max_buffer_ms: float = 25_000.0
     prompt_chars: int = 200
+    beam_size: int = 1
 
     def __post_init__(self) -> None:
         if not 50.0 <= self.step_ms <= 10_000.0:
@@ -119,7 +121,7 @@ class StreamingOptions:
         if self.prompt_chars < 0:
             raise ValueError(f"prompt_chars must be >= 0; got {self.prompt_chars}")
         # Validated here too so a bad pair fails when built, not at the first update.
-        DecodeRequest(self.task, self.source_lang, encoder_context=self.encoder_context)
+        DecodeRequest(self.task, self.source_lang, encoder_context=self.encoder_context, beam_size=self.beam_size)
 
 
 @dataclass
@@ -184,6 +186,8 @@ class WhisperStreamingSystem:
             raise ValueError(f"backend {caps.name} lacks forced prefixes or word timestamps, needed for streaming")
         if options.encoder_context == "audio" and not caps.variable_encoder_context:
             raise ValueError(f"backend {caps.name} cannot run its encoder over a short window")
+        if options.beam_size > 1 and not caps.beam_search:
+            raise ValueError(f"backend {caps.name} decodes greedily only; use beam_size=1")
         if options.task == "translate" and not caps.translate_to_english:
             raise UserError("this model cannot translate (it is English-only); use the multilingual bundled:base")
         check_language_pair(options.task, options.source_lang, options.target_lang, caps.languages)
@@ -292,6 +296,7 @@ class WhisperStreamingSystem:
             prefix=" ".join(w.text for w in inside),
             encoder_context=opts.encoder_context,
             min_encoder_context_ms=opts.min_encoder_context_ms,
+            beam_size=opts.beam_size,
         )
         hypothesis = self._backend.decode(state.buffer, request) if state.buffer.shape[0] else None
         words = [w.shifted(state.buffer_start_ms) for w in hypothesis.words] if hypothesis else []

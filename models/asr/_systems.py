@@ -9,8 +9,8 @@ Two presets over the same backend (LocalAgreement-2 by default):
   committed sentence ends after 4 s (hard limit 8 s), and the update step grows when decoding would take more than
   half of it.
 
-"alignatt": the fast preset gated by AlignAtt instead of LocalAgreement-2, with 1.5 s steps (the policy's guard
-frames are chosen by `simulagent.presets`).
+"alignatt": the fast preset gated by AlignAtt instead of LocalAgreement-2, with 1.5 s steps, and a beam of 8 when it
+transcribes (the policy's guard frames are chosen by `simulagent.presets`).
 
 And "vad": Silero VAD cuts the speech at pauses and each segment is decoded once (`WhisperVadSystem`); the policy
 is not used.
@@ -29,6 +29,11 @@ from simulagent.models.asr._vad import WhisperVadSystem
 from simulagent.signals import CountPolicy
 
 __all__ = ["PRESETS", "make_system"]
+
+# alignatt's beam when it transcribes. On one thread per replica a wider beam costs little: 8 took 0.66 WER points
+# off on 100 English sentences for 0.03 of RTF, and fixed SimulEval's English clip; on translation it cost BLEU
+# (German: 3.29 greedy, 2.69 with 4, 2.11 with 8), so translation stays greedy (docs/benchmarks.md).
+_ALIGNATT_TRANSCRIBE_BEAM = 8
 
 _FAST = StreamingOptions(
     step_ms=1000.0,
@@ -91,6 +96,8 @@ def make_system(
     typed = {
         k: type(getattr(base, k))(v) if isinstance(v, str) and hasattr(base, k) else v for k, v in overrides.items()
     }
+    if preset == "alignatt" and task == "transcribe":
+        typed.setdefault("beam_size", _ALIGNATT_TRANSCRIBE_BEAM)
     options = dataclasses.replace(base, task=task, source_lang=source_lang, target_lang=target, **typed)
     # Check the pair before loading weights, so a wrong flag fails at once.
     check_language_pair(task, source_lang, target, WHISPER_LANGUAGES)

@@ -130,6 +130,8 @@ class TransformersBackend:
 
         if request.encoder_context != "full":
             raise ValueError("the transformers backend runs the encoder on the full 30 s window only")
+        if request.beam_size != 1:
+            raise ValueError("the transformers backend decodes greedily only (beam_size 1)")
         if samples.shape[0] > _WINDOW_SAMPLES:
             raise ValueError(f"decode takes at most 30 s of audio; got {samples.shape[0] / SAMPLE_RATE_HZ:.1f} s")
         tokenizer = self._tokenizer(request.task, request.language)

@@ -145,6 +145,7 @@ class BackendCapabilities:
         variable_encoder_context: the encoder may run over the buffered audio only, not a padded 30 s window.
         cross_attention: it exposes decoder cross-attention weights (AlignAtt).
         encoder_outputs: it exposes encoder outputs.
+        beam_search: it decodes with a beam wider than 1 (`DecodeRequest.beam_size`).
     """
 
     name: str
@@ -155,6 +156,7 @@ class BackendCapabilities:
     variable_encoder_context: bool
     cross_attention: bool = False
     encoder_outputs: bool = False
+    beam_search: bool = False
 
     def __post_init__(self) -> None:
         if not self.languages:
@@ -175,6 +177,7 @@ class DecodeRequest:
         min_encoder_context_ms: lower bound of the encoder window for "audio" context.
         word_timestamps: align words to the audio.
         max_new_tokens: at most this many generated tokens.
+        beam_size: 1 decodes greedily; wider beams need a backend with `beam_search`.
     """
 
     task: Task = "transcribe"
@@ -185,6 +188,7 @@ class DecodeRequest:
     min_encoder_context_ms: float = 0.0
     word_timestamps: bool = True
     max_new_tokens: int = 224
+    beam_size: int = 1
 
     def __post_init__(self) -> None:
         if self.task not in ("transcribe", "translate"):
@@ -195,6 +199,8 @@ class DecodeRequest:
             raise ValueError(f"min_encoder_context_ms must be in [0, 30000]; got {self.min_encoder_context_ms}")
         if not 1 <= self.max_new_tokens <= 440:
             raise ValueError(f"max_new_tokens must be in [1, 440]; got {self.max_new_tokens}")
+        if not 1 <= self.beam_size <= 16:
+            raise ValueError(f"beam_size must be in [1, 16]; got {self.beam_size}")
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,8 @@ def test_decode_request_checks_its_fields() -> None:
         DecodeRequest(task=bad_task)
     with pytest.raises(ValueError, match="min_encoder_context_ms"):
         DecodeRequest(min_encoder_context_ms=40_000)
+    with pytest.raises(ValueError, match="beam_size"):
+        DecodeRequest(beam_size=0)
 
 
 def test_backend_options_check_the_threads() -> None:
@@ -59,6 +61,14 @@ def test_ctranslate2_replicas_decode_side_by_side(
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = list(pool.map(lambda _: tiny_backend.decode(audio, request), range(4)))
     assert alone.text and all(r.text == alone.text and r.words == alone.words for r in results)
+
+
+@pytest.mark.slow
+def test_ctranslate2_beam_search(tiny_backend: SpeechBackend, english_example: tuple[FloatArray, str]) -> None:
+    audio, transcript = english_example
+    assert tiny_backend.capabilities.beam_search
+    wide = tiny_backend.decode(audio, DecodeRequest(language="en", beam_size=8))
+    assert word_error_rate(transcript, wide.text) < 0.35 and wide.words
 
 
 @pytest.mark.slow

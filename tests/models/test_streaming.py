@@ -307,6 +307,8 @@ def test_the_transformers_backend_streams_with_alignatt(english_example: tuple[F
     assert len([o for o in outputs if o.content]) >= 2
     with pytest.raises(ValueError, match="short window"):
         WhisperStreamingSystem(backend, dataclasses.replace(options, encoder_context="audio"), LocalAgreement(2))
+    with pytest.raises(ValueError, match="greedily only"):
+        WhisperStreamingSystem(backend, dataclasses.replace(options, beam_size=4), LocalAgreement(2))
 
 
 def test_punctuation_glued_to_a_word_keeps_the_word_s_times() -> None:
@@ -316,3 +318,18 @@ def test_punctuation_glued_to_a_word_keeps_the_word_s_times() -> None:
     WhisperStreamingSystem._commit(state, [Word(",", 281_300.0, 281_380.0)])
     assert state.committed == [Word("teacher,", 281_480.0, 281_700.0, 1.0)]
     assert state.pending == ["teacher,"]
+
+
+@pytest.mark.slow
+def test_alignatt_transcribes_with_a_beam_and_takes_another(tiny_backend: Any) -> None:
+    from simulagent.models.asr import make_system
+
+    def beam(**overrides: Any) -> int:
+        system = make_system(
+            "alignatt", task="transcribe", source_lang="en", model="bundled:tiny.en", policy=AlignAtt(75), **overrides
+        )
+        assert isinstance(system, WhisperStreamingSystem)
+        return system.options.beam_size
+
+    assert beam() == 8
+    assert beam(beam_size="1") == 1  # as eval's --system-args gives it
