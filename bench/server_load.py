@@ -191,6 +191,7 @@ async def _main(args: argparse.Namespace) -> None:
         )
         watcher.cancel()
         metrics = httpx.get(base + "/metrics").text
+        final_load = httpx.get(base + "/health", timeout=10.0).json().get("load")
         admitted = [r for r in results if r.admitted]
         refused: dict[str, int] = {}
         for r in results:
@@ -215,6 +216,7 @@ async def _main(args: argparse.Namespace) -> None:
         print(f"latency p50={p50:.1f} ms p95={q[18] * 1000:.1f} ms")
         print(f"after the ramp: capacity={json.dumps(loaded_health.get('capacity'))}")
         print(f"after the ramp: load={json.dumps(loaded_health.get('load'))}")
+        print(f"at the end: load={json.dumps(final_load)}")
         ramp_mb = "-" if after_ramp_mb is None else f"{after_ramp_mb:.0f}"
         print("server RSS per minute (MB): " + " ".join(f"{mb:.0f}" for mb in per_minute_mb))
         print(f"server RSS after ramp={ramp_mb} MB, peak={peak_mb:.0f} MB, final={_rss_mb(server.pid):.0f} MB")

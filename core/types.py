@@ -19,8 +19,9 @@ This module is light on purpose: numpy and the standard library only, so every a
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol, TypeAlias, TypeVar, runtime_checkable
+from typing import Any, Literal, Protocol, TypeAlias, TypeVar, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -29,6 +30,7 @@ __all__ = [
     "EMPTY_TEXT",
     "Action",
     "AudioChunk",
+    "BatchedStreamingSystem",
     "DataType",
     "FloatArray",
     "ReadAction",
@@ -39,6 +41,8 @@ __all__ = [
     "TextSegment",
     "TextStreamState",
     "WriteAction",
+    "drain",
+    "step",
 ]
 
 DataType: TypeAlias = Literal["text", "speech"]
@@ -245,6 +249,38 @@ class StreamingSystem(Protocol[StateT]):
     def push(self, segment: Segment, state: StateT) -> None: ...
 
     def pop(self, state: StateT) -> Segment: ...
+
+
+@runtime_checkable
+class BatchedStreamingSystem(StreamingSystem[StateT], Protocol[StateT]):
+    """A `StreamingSystem` that can also advance several streams in one call, batching their model work (a server
+    steps its sessions this way).
+
+    `step_batch(steps)` must give, for each `(segment, state)`, what `step(system, segment, state)` gives, each
+    stream once per call, or the exception that stream's step raised (the other streams of the batch go on). How
+    far a batch may change a stream's output (a model's batched arithmetic, a shared prompt length) is for the
+    system to document.
+    """
+
+    def step_batch(self, steps: Sequence[tuple[Segment, StateT]]) -> list[list[Segment] | Exception]: ...
+
+
+def drain(system: StreamingSystem[Any], state: Any) -> list[Segment]:
+    """Pop until the system would READ (an empty, unfinished segment) or has finished; the outputs, in order."""
+    outputs: list[Segment] = []
+    while True:
+        out = system.pop(state)
+        if out.is_empty and not out.finished:
+            return outputs
+        outputs.append(out)
+        if out.finished:
+            return outputs
+
+
+def step(system: StreamingSystem[Any], segment: Segment, state: Any) -> list[Segment]:
+    """Push one source segment and drain what the system has to say now."""
+    system.push(segment, state)
+    return drain(system, state)
 
 
 @dataclass

@@ -137,6 +137,7 @@ class _Capacity:
         """The capacity and load part of /health."""
         load = self.load()
         rtf = self.policy.real_time_factor(load)
+        batches = self.worker.batch_sizes()
         accepting = self.policy.admit_connection(len(self.sessions)).admitted and self._judge_stream(load).admitted
         return {
             "streaming_sessions": len(self.streams),
@@ -156,6 +157,8 @@ class _Capacity:
                 "updates": load.updates,
                 "skipped_s": round(load.skipped_ms / 1000.0, 3),
                 "largest_backlog_s": round(load.largest_backlog_ms / 1000.0, 3),
+                "batch_size_mean": round(sum(batches) / len(batches), 2) if batches else None,
+                "batch_size_max": max(batches, default=None),
             },
             "refused_sessions": {reason: self.metrics.refused(reason) for reason in ("max_sessions", "load")},
             "skipped_audio_s": round(self.metrics.skipped_audio_s(), 3),

@@ -9,6 +9,7 @@ import os
 from typing import Any
 
 from simulagent.agent.server.options import ServerOptions
+from simulagent.agent.server.worker import DEFAULT_MAX_BATCH
 from simulagent.config import Config
 from simulagent.errors import UserError
 
@@ -27,6 +28,13 @@ def register(parser: argparse.ArgumentParser) -> None:
         "speech translator",
     )
     parser.add_argument("--allow-origin", action="append", default=[], help="extra browser origin to accept")
+    parser.add_argument(
+        "--max-batch",
+        type=int,
+        default=DEFAULT_MAX_BATCH,
+        metavar="N",
+        help=f"most streaming updates the model worker runs as one batch (default {DEFAULT_MAX_BATCH}; 1: no batching)",
+    )
     limits = parser.add_argument_group("admission control and load shedding (docs/protocol.md)")
     limits.add_argument(
         "--max-sessions", type=int, default=None, help="concurrent sessions of any mode (default from config: 16)"
@@ -113,7 +121,10 @@ def _serve(args: argparse.Namespace, config: Config) -> int:
     token = args.token if args.token is not None else os.environ.get(config.server.token_env, "")
     check_bind(host, token)
     options = server_options(args, config, token)  # checked before any model loads
-    worker = ModelWorker(threads=config.models.num_threads)  # one per model replica of the speech backend
+    if args.max_batch < 1:
+        raise UserError(f"--max-batch must be >= 1; got {args.max_batch}")
+    # A thread per model replica of the speech backend.
+    worker = ModelWorker(threads=config.models.num_threads, max_batch=args.max_batch)
     factory, models = build_session_factory(config, system_spec=args.system, options=options, worker=worker)
     app = create_app(factory, dataclasses.replace(options, loaded_models=models), worker=worker)
     import uvicorn

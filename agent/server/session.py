@@ -20,7 +20,14 @@ import numpy as np
 
 from simulagent.agent.server.protocol import Hello
 from simulagent.agent.server.worker import ModelWorker, shared_worker
-from simulagent.types import AudioChunk, SpeechSegment, StreamingSystem, TextSegment
+from simulagent.types import (
+    AudioChunk,
+    BatchedStreamingSystem,
+    SpeechSegment,
+    StreamingSystem,
+    TextSegment,
+    step,
+)
 
 _log = logging.getLogger("simulagent.server")
 
@@ -218,7 +225,13 @@ class StreamingSystemSession:
         audio_ms = segment.duration_ms if isinstance(segment, SpeechSegment) else 0.0
         async with self._lock:
             try:
-                outputs = await self._worker.run(lambda: self._push_and_drain(segment), audio_ms)
+                if isinstance(self._system, BatchedStreamingSystem):
+                    # Updates of this system that wait together run as one batch (see ModelWorker).
+                    outputs = await self._worker.run_batched(
+                        id(self._system), (segment, self._state), self._system.step_batch, audio_ms
+                    )
+                else:
+                    outputs = await self._worker.run(lambda: step(self._system, segment, self._state), audio_ms)
             except Exception as error:  # a fault of the system, not of the client: tell it, and carry on afresh
                 _log.exception("%s: the streaming system failed; its state is reset", self._system.spec.name)
                 self._system.reset(self._state)
@@ -227,18 +240,6 @@ class StreamingSystemSession:
                 return
         for out in outputs:
             await self._emit(out)
-
-    def _push_and_drain(self, segment: TextSegment | SpeechSegment) -> list[TextSegment | SpeechSegment]:
-        self._system.push(segment, self._state)
-        outputs: list[TextSegment | SpeechSegment] = []
-        while True:
-            out = self._system.pop(self._state)
-            if out.is_empty and not out.finished:
-                break
-            outputs.append(out)
-            if out.finished:
-                break
-        return outputs
 
     async def _emit(self, out: TextSegment | SpeechSegment) -> None:
         if self._closed:  # an update that was running when the client left: nobody to tell

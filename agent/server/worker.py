@@ -15,10 +15,10 @@ import itertools
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, Generic, TypeVar
 
 from simulagent.agent.server.options import MAX_LOAD_WINDOW_S
 from simulagent.memory import trim_now_and_then
@@ -26,11 +26,15 @@ from simulagent.memory import trim_now_and_then
 __all__ = ["LoadMeter", "LoadSnapshot", "ModelWorker", "shared_worker"]
 
 T = TypeVar("T")
+ItemT = TypeVar("ItemT")
 
 # Enough updates for 16 streams at 10 updates per second over the longest window; older ones fall off first.
 _MAX_RECORDS = 50_000
 # The speech backend's default CPU threads, each a model replica of its own (`simulagent.models.asr.BackendOptions`).
 DEFAULT_THREADS = 2
+# Most updates one batch takes. A batch of 4 decoded 1.49x faster per window than one by one, 8 1.65x
+# (docs/benchmarks.md); each window's encoder still runs in turn, so larger batches mostly make their streams wait.
+DEFAULT_MAX_BATCH = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,23 +168,108 @@ class LoadMeter:
         )
 
 
+@dataclass(eq=False)
+class _Waiting(Generic[ItemT, T]):
+    item: ItemT
+    audio_ms: float
+    run_batch: Callable[[list[ItemT]], Sequence[T | Exception]]
+    future: asyncio.Future[T]
+    loop: asyncio.AbstractEventLoop
+
+
 class ModelWorker:
     """The threads that run every streaming session's updates, timing each.
+
+    Updates come one at a time (`run`) or, for a system that can step several streams at once
+    (`simulagent.types.BatchedStreamingSystem`), as items of a batch (`run_batched`): the updates that arrive while
+    the threads are busy wait, and the next free thread runs up to `max_batch` of them of one system in one call.
+    The load meter times that call as one update over all their audio, so its figures stay model time.
 
     Args:
         clock: monotonic seconds for the load meter; tests pass a fake one.
         threads: updates run at once; the speech backend's model replicas (its CPU threads, one per replica by
             default), so that each update runs on a replica of its own.
+        max_batch: most updates of one batch.
     """
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic, threads: int = DEFAULT_THREADS) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        threads: int = DEFAULT_THREADS,
+        max_batch: int = DEFAULT_MAX_BATCH,
+    ) -> None:
+        if max_batch < 1:
+            raise ValueError(f"max_batch must be >= 1; got {max_batch}")
         self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="simulagent-model")
         self.load = LoadMeter(clock, threads)
+        self._max_batch = max_batch
+        self._waiting: dict[object, deque[_Waiting[Any, Any]]] = {}
+        self._waiting_lock = threading.Lock()
+        self._batch_sizes: deque[int] = deque(maxlen=1_000)
 
     async def run(self, fn: Callable[[], T], audio_ms: float) -> T:
         """Run `fn` (one model update over `audio_ms` of source audio) on a worker thread and await its result."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, self._timed, fn, audio_ms)
+
+    async def run_batched(
+        self, key: object, item: ItemT, run_batch: Callable[[list[ItemT]], Sequence[T | Exception]], audio_ms: float
+    ) -> T:
+        """Queue one update (`item`, over `audio_ms` of audio) to run in a batch with others of the same `key`;
+        `run_batch(items)` returns one result per item, in order, or the exception of an item that failed, which is
+        raised here for that item alone. If `run_batch` itself raises, every item of the batch gets the error (it
+        may have changed their state, so they are not run again)."""
+        loop = asyncio.get_running_loop()
+        waiting: _Waiting[ItemT, T] = _Waiting(item, audio_ms, run_batch, loop.create_future(), loop)
+        with self._waiting_lock:
+            self._waiting.setdefault(key, deque()).append(waiting)
+        # One drain per update: a drain that finds its update already taken by an earlier batch returns at once.
+        loop.run_in_executor(self._executor, self._drain, key)
+        return await waiting.future
+
+    def batch_sizes(self) -> list[int]:
+        """Sizes of the most recent batches (for benchmarks)."""
+        return list(self._batch_sizes)
+
+    def _take(self, key: object, most: int) -> list[_Waiting[Any, Any]]:
+        with self._waiting_lock:
+            queue = self._waiting.get(key)
+            taken = [queue.popleft() for _ in range(min(most, len(queue)))] if queue else []
+            if queue is not None and not queue:
+                del self._waiting[key]
+        return taken
+
+    def _drain(self, key: object) -> None:
+        taken = self._take(key, self._max_batch)
+        if not taken:
+            return
+        self._batch_sizes.append(len(taken))
+        run_batch = taken[0].run_batch
+        try:
+            results = self._timed(lambda: run_batch([w.item for w in taken]), sum(w.audio_ms for w in taken))
+            if len(results) != len(taken):
+                raise RuntimeError(f"a batch of {len(taken)} updates gave {len(results)} results")
+        except Exception as error:
+            for waiting in taken:
+                self._settle(waiting, error=error)
+            return
+        for waiting, result in zip(taken, results, strict=True):
+            if isinstance(result, Exception):
+                self._settle(waiting, error=result)
+            else:
+                self._settle(waiting, result)
+
+    @staticmethod
+    def _settle(waiting: _Waiting[Any, Any], result: object = None, error: BaseException | None = None) -> None:
+        def settle() -> None:
+            if waiting.future.done():  # cancelled: its session is gone
+                return
+            if error is not None:
+                waiting.future.set_exception(error)
+            else:
+                waiting.future.set_result(result)
+
+        waiting.loop.call_soon_threadsafe(settle)
 
     def _timed(self, fn: Callable[[], T], audio_ms: float) -> T:
         start = self.load.begin()

@@ -13,7 +13,7 @@ from simulagent.models.asr._agreement import (
     AlignmentPolicy,
 )
 from simulagent.models.asr._bundled import BUNDLED_MODELS, BundledModel, ModelFiles, load_bundled, load_model_files
-from simulagent.models.asr._registry import BACKENDS, BackendOptions, load_backend
+from simulagent.models.asr._registry import BACKENDS, BackendOptions, load_backend, single_stream_intra_threads
 from simulagent.models.asr._streaming import (
     StreamingOptions,
     WhisperStreamingState,
@@ -33,6 +33,7 @@ from simulagent.models.asr._types import (
     SpeechBackend,
     Task,
     Word,
+    decode_all,
 )
 from simulagent.models.asr._vad import SileroVad, VadOptions, VadStreamState, WhisperVadState, WhisperVadSystem
 
@@ -62,8 +63,10 @@ __all__ = [
     "WhisperVadSystem",
     "Word",
     "check_language_pair",
+    "decode_all",
     "load_backend",
     "load_bundled",
     "load_model_files",
     "make_system",
+    "single_stream_intra_threads",
 ]

@@ -13,8 +13,12 @@ is also capped at 64 primitives (`ONEDNN_PRIMITIVE_CACHE_CAPACITY`, unless set a
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -47,6 +51,9 @@ _TOKENS_PER_S = 10.0
 _MIN_LOOP_TOKENS = 3
 _WINDOW_STEP_MS = 1_000.0  # encoder windows are whole seconds (see the module's docstring)
 _PRIMITIVE_CACHE_CAPACITY = "64"
+# Prompts of at least this many tokens share a batch, cut to the shortest of them; shorter ones (a stream's first
+# words) only batch with prompts of their own length, so that a batch never strips a long context to a few tokens.
+_LONG_PROMPT_TOKENS = 16
 
 
 def cut_repetition(tokens: list[int], min_span: int = _MIN_LOOP_TOKENS) -> list[int]:
@@ -65,6 +72,57 @@ def cut_repetition(tokens: list[int], min_span: int = _MIN_LOOP_TOKENS) -> list[
             if tokens[end - span : end] == tokens[end - 2 * span : end - span]:
                 return tokens[: end - span]
     return tokens
+
+
+@dataclass(frozen=True, eq=False)
+class _Prepared:
+    """One window, ready for the model: its features and token sequences."""
+
+    request: DecodeRequest
+    tokenizer: Any
+    features: FloatArray  # (1, n_mels, frames)
+    content_frames: int  # mel frames of audio, the rest is padding
+    prompt: list[int]  # <|startofprev|> and previous text, or empty
+    prefix: list[int]  # the forced start of the output
+    budget: int  # most new tokens
+
+
+def _batch_key(item: _Prepared) -> tuple[Any, ...]:
+    """Windows of one key can share a decoder call: CTranslate2 batches one feature shape, one beam, and one
+    position of the start of transcript (prompts are cut to match, see `_LONG_PROMPT_TOKENS`)."""
+    num_prompt = len(item.prompt)
+    prompt_key = -1 if num_prompt >= _LONG_PROMPT_TOKENS else num_prompt
+    return (item.features.shape[-1], item.request.beam_size, tuple(item.tokenizer.sot_sequence), prompt_key)
+
+
+def _words(tokenizer: Any, result: Any, all_tokens: list[int], num_prefix: int) -> tuple[Word, ...]:
+    """The words of one alignment result, without those of the forced prefix."""
+    text_indices = np.array([pair[0] for pair in result.alignments])
+    time_indices = np.array([pair[1] for pair in result.alignments])
+    probs = np.asarray(result.text_token_probs, dtype=np.float64)
+    word_texts, word_tokens = tokenizer.split_to_word_tokens([*all_tokens, tokenizer.eot])
+    if len(word_tokens) <= 1 or text_indices.size == 0:
+        return ()
+    boundaries = np.pad(np.cumsum([len(t) for t in word_tokens[:-1]]), (1, 0))
+    jumps = np.pad(np.diff(text_indices), (1, 0), constant_values=1).astype(bool)
+    jump_times_ms = time_indices[jumps] * _ENCODER_FRAME_MS
+    words: list[Word] = []
+    for text, begin, end in zip(word_texts[:-1], boundaries[:-1], boundaries[1:], strict=True):
+        if begin < num_prefix or end > jump_times_ms.shape[0]:
+            continue  # words of the forced prefix are not part of this hypothesis
+        start_ms = float(jump_times_ms[begin])
+        end_ms = float(jump_times_ms[end]) if end < jump_times_ms.shape[0] else float(jump_times_ms[-1])
+        stripped = text.strip()
+        if not stripped:
+            continue
+        prob = float(np.mean(probs[begin:end])) if end > begin and probs.size >= end else 1.0
+        if words and not text.startswith(" "):
+            # A piece without a leading space (punctuation, "'ai" of "J'ai") belongs to the previous word.
+            last = words[-1]
+            words[-1] = Word(last.text + stripped, last.start_ms, max(last.end_ms, end_ms), min(last.probability, prob))
+        else:
+            words.append(Word(stripped, start_ms, max(start_ms, end_ms), prob))
+    return tuple(words)
 
 
 class CTranslate2Backend:
@@ -106,6 +164,10 @@ class CTranslate2Backend:
             num_workers=max(1, num_threads // intra_threads) if on_cpu else 1,
             files=model.files,
         )
+        replicas = max(1, num_threads // intra_threads) if on_cpu else 1
+        # The windows of a batch are encoded side by side, on whichever replicas are free: one after another they
+        # would leave the other cores idle while the batch's stream waits.
+        self._encoders = ThreadPoolExecutor(max_workers=replicas, thread_name_prefix="simulagent-encode")
         self._multilingual = bool(self._model.model.is_multilingual)
         self._capabilities = BackendCapabilities(
             name="ctranslate2",
@@ -115,6 +177,7 @@ class CTranslate2Backend:
             forced_prefix=True,
             variable_encoder_context=True,
             beam_search=True,
+            batched_decode=True,
         )
 
     @property
@@ -126,8 +189,36 @@ class CTranslate2Backend:
 
     def decode(self, samples: FloatArray, request: DecodeRequest) -> Hypothesis:
         """Greedy decode of up to 30 s of 16 kHz mono audio, shape (num_samples,)."""
+        return self.decode_batch([(samples, request)])[0]
+
+    def decode_batch(self, items: Sequence[tuple[FloatArray, DecodeRequest]]) -> list[Hypothesis]:
+        """Decode windows of different streams together: each window is encoded on its own (a batch of encoder
+        windows ran slower than one by one), and the windows that can share a decoder call (the same window length,
+        beam and start of transcript, see `_batch_key`) are decoded and aligned in one call each. At batch 1 a
+        greedy step is a chain of matrix-vector products that reads every weight for one token; a batch reads them
+        once for all its windows: on one thread, 8 windows took 645 ms each in a batch against 1062 ms one by one,
+        the encoder included (docs/benchmarks.md)."""
         import ctranslate2
 
+        prepared = [self._prepare(samples, request) for samples, request in items]
+
+        # No lock: CTranslate2 queues concurrent calls to its replicas, and the rest reads shared state only.
+        def encode(item: _Prepared) -> Any:
+            return np.asarray(self._model.model.encode(ctranslate2.StorageView.from_array(item.features), to_cpu=True))
+
+        encoded = list(self._encoders.map(encode, prepared)) if len(prepared) > 1 else [encode(prepared[0])]
+        groups: dict[tuple[Any, ...], list[int]] = {}
+        for index, item in enumerate(prepared):
+            groups.setdefault(_batch_key(item), []).append(index)
+        results: list[Hypothesis | None] = [None] * len(prepared)
+        for indices in groups.values():
+            for index, hypothesis in zip(
+                indices, self._decode_group([prepared[i] for i in indices], [encoded[i] for i in indices]), strict=True
+            ):
+                results[index] = hypothesis
+        return [r for r in results if r is not None]
+
+    def _prepare(self, samples: FloatArray, request: DecodeRequest) -> _Prepared:
         num_samples = int(samples.shape[0])
         if num_samples > _MAX_WINDOW_MS * SAMPLE_RATE_HZ / 1000:
             raise ValueError(f"decode takes at most 30 s of audio; got {num_samples / SAMPLE_RATE_HZ:.1f} s")
@@ -145,88 +236,108 @@ class CTranslate2Backend:
         padded[: min(num_samples, num_window_samples)] = samples[:num_window_samples]
         features = self._model.feature_extractor(padded)  # (n_mels, num_frames + 1)
         num_frames = 2 * int(window_ms // _ENCODER_FRAME_MS)
-        features = np.ascontiguousarray(features[None, :, :num_frames], dtype=np.float32)
-        content_frames = min(num_frames, math.ceil(audio_ms / _FRAME_MS))
-
         prompt: list[int] = []
         if request.prompt.strip():
             prompt_tokens = tokenizer.encode(" " + request.prompt.strip())
             prompt = [tokenizer.sot_prev, *prompt_tokens[-223:]]
-        start = [*tokenizer.sot_sequence, tokenizer.no_timestamps]
-        prefix_tokens = tokenizer.encode(" " + request.prefix.strip()) if request.prefix.strip() else []
-        full_prompt = [*prompt, *start, *prefix_tokens]
         # Whisper loops on short or truncated windows ("la salle de la salle de ..."): cap the tokens at a generous
         # speaking rate, and cut an immediately repeated span below.
         budget = min(request.max_new_tokens, math.ceil(_TOKENS_BASE + _TOKENS_PER_S * audio_ms / 1000.0))
-        max_length = min(448, len(full_prompt) + budget)
-        # No lock: CTranslate2 queues concurrent calls to its replicas, and the rest reads shared state only.
-        encoded = self._model.model.encode(ctranslate2.StorageView.from_array(features), to_cpu=False)
-        result = self._model.model.generate(
-            encoded,
-            [full_prompt],
-            beam_size=request.beam_size,
-            max_length=max_length,
+        return _Prepared(
+            request=request,
+            tokenizer=tokenizer,
+            features=np.ascontiguousarray(features[None, :, :num_frames], dtype=np.float32),
+            content_frames=min(num_frames, math.ceil(audio_ms / _FRAME_MS)),
+            prompt=prompt,
+            prefix=tokenizer.encode(" " + request.prefix.strip()) if request.prefix.strip() else [],
+            budget=budget,
+        )
+
+    def _decode_group(self, group: list[_Prepared], encoded: list[Any]) -> list[Hypothesis]:
+        """One `generate` (and one `align`) for windows of one `_batch_key`."""
+        import ctranslate2
+
+        # CTranslate2 needs the start of transcript at one position in the whole batch: previous-text prompts are
+        # cut to the shortest of the batch, their oldest tokens first (a batch of one keeps its own).
+        kept = min(len(p.prompt) for p in group)
+        prompts = [[p.prompt[0], *p.prompt[len(p.prompt) - kept + 1 :]] if kept else [] for p in group]
+        tokenizer = group[0].tokenizer
+        start = [*tokenizer.sot_sequence, tokenizer.no_timestamps]
+        full_prompts = [[*prompt, *start, *p.prefix] for prompt, p in zip(prompts, group, strict=True)]
+        max_lengths = [min(448, len(full) + p.budget) for full, p in zip(full_prompts, group, strict=True)]
+        # What CTranslate2 decodes after the prompt it reads in one pass (all but the last start token), as tokens
+        # of output, the forced prefix included, for a window decoded alone with its own max_length.
+        start_step = kept + len(tokenizer.sot_sequence)
+        output_caps = [min(length // 2, length - start_step) for length in max_lengths]
+        features = ctranslate2.StorageView.from_array(np.concatenate(encoded) if len(encoded) > 1 else encoded[0])
+        results = self._model.model.generate(
+            features,
+            full_prompts,
+            beam_size=group[0].request.beam_size,
+            max_length=max(max_lengths),
             return_scores=True,
             return_no_speech_prob=True,
             suppress_blank=True,
-        )[0]
-        tokens = [t for t in result.sequences_ids[0] if t < tokenizer.eot]
-        # CTranslate2 returns the forced prefix as part of the sequence.
-        if prefix_tokens and tokens[: len(prefix_tokens)] == prefix_tokens:
-            tokens = tokens[len(prefix_tokens) :]
-        tokens = cut_repetition(tokens)
-        avg_logprob = float(result.scores[0]) if result.scores else 0.0
-        no_speech = float(result.no_speech_prob)
-        if no_speech > _NO_SPEECH_PROB and avg_logprob < _LOW_LOGPROB:
-            return Hypothesis("", (), avg_logprob, no_speech)
-        words: tuple[Word, ...] = ()
-        if request.word_timestamps and tokens:
-            words = self._align(tokenizer, encoded, prefix_tokens, tokens, content_frames)
-        text = tokenizer.decode(tokens).strip()
-        return Hypothesis(text, words, avg_logprob, no_speech)
+        )
+        hypotheses: list[Hypothesis | None] = [None] * len(group)
+        to_align: list[tuple[int, list[int]]] = []
+        for index, (item, result, cap) in enumerate(zip(group, results, output_caps, strict=True)):
+            # Greedy decoding is causal: a window of a batch that ran longer reads as if it had stopped at its own
+            # length.
+            tokens = [t for t in result.sequences_ids[0] if t < tokenizer.eot][:cap]
+            # CTranslate2 returns the forced prefix as part of the sequence.
+            if item.prefix and tokens[: len(item.prefix)] == item.prefix:
+                tokens = tokens[len(item.prefix) :]
+            tokens = cut_repetition(tokens)
+            avg_logprob = float(result.scores[0]) if result.scores else 0.0
+            no_speech = float(result.no_speech_prob)
+            if no_speech > _NO_SPEECH_PROB and avg_logprob < _LOW_LOGPROB:
+                hypotheses[index] = Hypothesis("", (), avg_logprob, no_speech)
+                continue
+            text = tokenizer.decode(tokens).strip()
+            hypotheses[index] = Hypothesis(text, (), avg_logprob, no_speech)
+            if item.request.word_timestamps and tokens:
+                to_align.append((index, tokens))
+        if to_align:
+            rows = [i for i, _ in to_align]
+            aligned_features = ctranslate2.StorageView.from_array(
+                np.concatenate([encoded[i] for i in rows]) if len(rows) > 1 else encoded[rows[0]]
+            )
+            words = self._align(
+                tokenizer,
+                aligned_features,
+                [group[i].prefix for i in rows],
+                [tokens for _, tokens in to_align],
+                [group[i].content_frames for i in rows],
+            )
+            for (index, _), item_words in zip(to_align, words, strict=True):
+                hypothesis = hypotheses[index]
+                assert hypothesis is not None
+                hypotheses[index] = dataclasses.replace(hypothesis, words=item_words)
+        return [h for h in hypotheses if h is not None]
 
     def _align(
         self,
         tokenizer: Any,
         encoded: Any,
-        prefix_tokens: list[int],
-        tokens: list[int],
-        content_frames: int,
-    ) -> tuple[Word, ...]:
-        """Word times from the alignment heads' cross-attention (dynamic time warping inside CTranslate2)."""
-        all_tokens = [*prefix_tokens, *tokens]
-        result = self._model.model.align(
-            encoded, list(tokenizer.sot_sequence), [all_tokens], max(1, content_frames), median_filter_width=7
-        )[0]
-        text_indices = np.array([pair[0] for pair in result.alignments])
-        time_indices = np.array([pair[1] for pair in result.alignments])
-        probs = np.asarray(result.text_token_probs, dtype=np.float64)
-        word_texts, word_tokens = tokenizer.split_to_word_tokens([*all_tokens, tokenizer.eot])
-        if len(word_tokens) <= 1 or text_indices.size == 0:
-            return ()
-        boundaries = np.pad(np.cumsum([len(t) for t in word_tokens[:-1]]), (1, 0))
-        jumps = np.pad(np.diff(text_indices), (1, 0), constant_values=1).astype(bool)
-        jump_times_ms = time_indices[jumps] * _ENCODER_FRAME_MS
-        num_prefix = len(prefix_tokens)
-        words: list[Word] = []
-        for text, begin, end in zip(word_texts[:-1], boundaries[:-1], boundaries[1:], strict=True):
-            if begin < num_prefix or end > jump_times_ms.shape[0]:
-                continue  # words of the forced prefix are not part of this hypothesis
-            start_ms = float(jump_times_ms[begin])
-            end_ms = float(jump_times_ms[end]) if end < jump_times_ms.shape[0] else float(jump_times_ms[-1])
-            stripped = text.strip()
-            if not stripped:
-                continue
-            prob = float(np.mean(probs[begin:end])) if end > begin and probs.size >= end else 1.0
-            if words and not text.startswith(" "):
-                # A piece without a leading space (punctuation, "'ai" of "J'ai") belongs to the previous word.
-                last = words[-1]
-                words[-1] = Word(
-                    last.text + stripped, last.start_ms, max(last.end_ms, end_ms), min(last.probability, prob)
-                )
-            else:
-                words.append(Word(stripped, start_ms, max(start_ms, end_ms), prob))
-        return tuple(words)
+        prefixes: list[list[int]],
+        token_lists: list[list[int]],
+        content_frames: list[int],
+    ) -> list[tuple[Word, ...]]:
+        """Word times from the alignment heads' cross-attention (dynamic time warping inside CTranslate2), for a
+        batch of windows that share their start of transcript."""
+        all_tokens = [[*prefix, *tokens] for prefix, tokens in zip(prefixes, token_lists, strict=True)]
+        results = self._model.model.align(
+            encoded,
+            list(tokenizer.sot_sequence),
+            all_tokens,
+            [max(1, frames) for frames in content_frames],
+            median_filter_width=7,
+        )
+        return [
+            _words(tokenizer, result, tokens, len(prefix))
+            for result, tokens, prefix in zip(results, all_tokens, prefixes, strict=True)
+        ]
 
     def transcribe(self, samples: FloatArray, sample_rate_hz: int, language: str = "en") -> str:
         """Transcribe audio of any length, shape (num_samples,); satisfies `simulagent.signals.Transcriber`."""

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import os
+import platform
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,7 +14,7 @@ from simulagent.errors import UserError
 from simulagent.models.asr._bundled import load_model_files
 from simulagent.models.asr._types import SpeechBackend
 
-__all__ = ["BACKENDS", "BackendOptions", "load_backend"]
+__all__ = ["BACKENDS", "BackendOptions", "load_backend", "single_stream_intra_threads"]
 
 
 @dataclass(frozen=True)
@@ -25,9 +28,9 @@ class BackendOptions:
         compute_type: CTranslate2 compute type.
         num_threads: CPU threads the backend may use.
         intra_threads: threads per model replica on a CPU (ctranslate2: `num_threads // intra_threads` replicas
-            share the weights, and concurrent decodes run side by side). 1, the default, decodes fastest: greedy
-            decoding is a chain of small products that a second thread slows down. whisper_streaming runs one
-            replica on all cores (`intra_threads == num_threads`).
+            share the weights, and concurrent decodes run side by side). 0, the default, picks what decodes one
+            stream fastest on this CPU (`single_stream_intra_threads`); a server of many streams wants 1, one
+            replica per thread. whisper_streaming runs one replica on all cores (`intra_threads == num_threads`).
     """
 
     backend: str = "ctranslate2"
@@ -35,13 +38,47 @@ class BackendOptions:
     device: str = "cpu"
     compute_type: str = "int8"
     num_threads: int = 2
-    intra_threads: int = 1
+    intra_threads: int = 0
 
     def __post_init__(self) -> None:
         if self.num_threads < 1:
             raise ValueError(f"num_threads must be >= 1; got {self.num_threads}")
-        if not 1 <= self.intra_threads <= self.num_threads:
-            raise ValueError(f"intra_threads must be in [1, num_threads={self.num_threads}]; got {self.intra_threads}")
+        if not 0 <= self.intra_threads <= self.num_threads:
+            raise ValueError(
+                f"intra_threads must be in [0, num_threads={self.num_threads}] (0: this CPU's fastest); "
+                f"got {self.intra_threads}"
+            )
+
+
+def _cpu_vendor() -> str:
+    try:
+        with Path("/proc/cpuinfo").open(encoding="utf-8") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("vendor_id"):
+                    return line.partition(":")[2].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def _gemm_on_mkl() -> bool:
+    """Whether CTranslate2 runs its matrix products with Intel MKL here: its choice on Intel x86 CPUs, oneDNN's
+    elsewhere, unless `CT2_USE_MKL` says otherwise."""
+    forced = os.environ.get("CT2_USE_MKL")
+    if forced is not None:
+        return forced.strip().lower() not in ("", "0", "false")
+    return platform.machine().lower() in ("x86_64", "amd64") and "intel" in _cpu_vendor().lower()
+
+
+def single_stream_intra_threads(num_threads: int) -> int:
+    """Threads per CTranslate2 replica that run one stream's updates fastest on this CPU.
+
+    With Intel MKL, one thread: greedy decoding is a chain of small products that a second thread slows down (an
+    alignatt update took 163-171 ms on one thread against 238-243 ms on two). With oneDNN, one replica on all the
+    threads: on an AMD EPYC with AVX2 a decode took 619 ms against 809 ms on one thread (docs/benchmarks.md). For
+    concurrent streams one replica per thread is faster on both (2.26 against 1.62 decodes per second there).
+    """
+    return 1 if _gemm_on_mkl() else num_threads
 
 
 def _ctranslate2(options: BackendOptions) -> SpeechBackend:
@@ -87,13 +124,19 @@ BACKENDS: dict[str, Callable[[BackendOptions], SpeechBackend]] = {
 _ALIASES = {"faster-whisper": "ctranslate2"}
 
 
-@functools.lru_cache(maxsize=4)
 def load_backend(options: BackendOptions) -> SpeechBackend:
     """The backend for `options`, loaded once per process (models are large; backends hold no stream state)."""
     name = _ALIASES.get(options.backend, options.backend)
     if name not in BACKENDS:
         raise UserError(f"unknown speech backend {options.backend!r}; known: {', '.join(sorted(BACKENDS))}")
-    return BACKENDS[name](options)
+    # Resolved before the cache, so that 0 and the count it stands for share one loaded model.
+    intra = options.intra_threads or single_stream_intra_threads(options.num_threads)
+    return _load(dataclasses.replace(options, backend=name, intra_threads=intra))
+
+
+@functools.lru_cache(maxsize=4)
+def _load(options: BackendOptions) -> SpeechBackend:
+    return BACKENDS[options.backend](options)
 
 
 def default_transcriber() -> SpeechBackend:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -24,9 +24,17 @@ from simulagent.audio import resample
 from simulagent.errors import UserError
 from simulagent.memory import trim_now_and_then
 from simulagent.models.asr._agreement import AgreementPolicy, AlignmentPolicy, normalize_word
-from simulagent.models.asr._types import SAMPLE_RATE_HZ, DecodeRequest, SpeechBackend, Task, Word
+from simulagent.models.asr._types import (
+    SAMPLE_RATE_HZ,
+    DecodeRequest,
+    Hypothesis,
+    SpeechBackend,
+    Task,
+    Word,
+    decode_all,
+)
 from simulagent.signals import CountPolicy
-from simulagent.types import FloatArray, Segment, SpeechSegment, SystemSpec, TextSegment, WriteAction
+from simulagent.types import FloatArray, Segment, SpeechSegment, SystemSpec, TextSegment, WriteAction, drain
 
 __all__ = [
     "StreamingOptions",
@@ -244,20 +252,97 @@ class WhisperStreamingSystem:
     def pop(self, state: WhisperStreamingState) -> Segment:
         if state.final_popped:
             return TextSegment("", finished=True, lang=self._options.target_lang)
+        while (due := self._due(state)) is not None:
+            self._take(state, due[0])
+            self._update(state, final=due[1])
+        return self._output(state)
+
+    def step_batch(self, steps: Sequence[tuple[Segment, WhisperStreamingState]]) -> list[list[Segment] | Exception]:
+        """`simulagent.types.step` for several streams at once, each round of their updates decoded in one batch
+        (`decode_all`): what a server of many streams runs, so that their decoder steps share the weights' reads.
+
+        Each stream reads as it would alone, except that within a batch of more than one the previous-text prompts
+        are cut to the shortest of the batch (`CTranslate2Backend.decode_batch`), and an update's compute time is
+        the whole round's (the adaptive step grows under load). A stream whose step fails gets the exception in
+        place of its outputs; the others go on (a failed batched decode is retried window by window).
+        """
+        states = [state for _, state in steps]
+        if len({id(state) for state in states}) != len(states):
+            raise ValueError("a batch steps each stream once")
+        failed: dict[int, Exception] = {}
+        for index, (segment, state) in enumerate(steps):
+            try:
+                self.push(segment, state)
+            except Exception as error:
+                failed[index] = error
+        while True:
+            round_: list[tuple[int, bool, DecodeRequest]] = []
+            for index, state in enumerate(states):
+                if index in failed or state.final_popped:
+                    continue
+                try:
+                    due = self._due(state)
+                    if due is not None:
+                        self._take(state, due[0])
+                        round_.append((index, due[1], self._request(state)))
+                except Exception as error:
+                    failed[index] = error
+            if not round_:
+                break
+            began = time.perf_counter()
+            heard = self._decode_round([(states[index].buffer, request) for index, _, request in round_])
+            elapsed_s = time.perf_counter() - began
+            for (index, final, _), hypothesis in zip(round_, heard, strict=True):
+                try:
+                    if isinstance(hypothesis, Exception):
+                        raise hypothesis
+                    self._apply(states[index], hypothesis, final, elapsed_s)
+                except Exception as error:
+                    failed[index] = error
+        outputs: list[list[Segment] | Exception] = []
+        for index, state in enumerate(states):
+            if index not in failed:
+                try:
+                    outputs.append(drain(self, state))
+                    continue
+                except Exception as error:
+                    failed[index] = error
+            outputs.append(failed[index])
+        return outputs
+
+    def _decode_round(self, items: list[tuple[FloatArray, DecodeRequest]]) -> list[Hypothesis | Exception | None]:
+        """One batched decode of the windows that hold audio (None for an empty one); if the batch fails, each
+        window is decoded alone and only the failing ones get their exception (decoding changes no state)."""
+        heard: list[Hypothesis | Exception | None] = [None] * len(items)
+        audible = [i for i, (samples, _) in enumerate(items) if samples.shape[0]]
+        try:
+            for i, hypothesis in zip(audible, decode_all(self._backend, [items[i] for i in audible]), strict=True):
+                heard[i] = hypothesis
+        except Exception:
+            for i in audible:
+                try:
+                    heard[i] = self._backend.decode(*items[i])
+                except Exception as error:
+                    heard[i] = error
+        return heard
+
+    def _due(self, state: WhisperStreamingState) -> tuple[int, bool] | None:
+        """The next update `pop` runs: the unread samples it takes and whether it is the last; None to READ."""
+        if state.target_finished:
+            return None
         # An update takes all the audio pushed since the last one once there is a step of it, but at most
         # _MAX_TAKE_MS: however much arrives at once (a whole file, a server's coalesced backlog) is decoded in
         # pieces, so the buffer never outgrows what one decode can take.
         max_take = round(max(state.step_ms, _MAX_TAKE_MS) * SAMPLE_RATE_HZ / 1000)
-        while not state.target_finished:
-            unread = state.unread.shape[0]
-            if state.source_finished and unread <= max_take:
-                self._take(state, unread)
-                self._update(state, final=True)
-            elif unread >= max_take or 1000.0 * unread / SAMPLE_RATE_HZ >= state.step_ms:
-                self._take(state, min(unread, max_take))
-                self._update(state, final=False)
-            else:
-                break
+        unread = state.unread.shape[0]
+        if state.source_finished and unread <= max_take:
+            return unread, True
+        if unread >= max_take or 1000.0 * unread / SAMPLE_RATE_HZ >= state.step_ms:
+            return min(unread, max_take), False
+        return None
+
+    def _output(self, state: WhisperStreamingState) -> Segment:
+        """The text committed since the last pop (empty when none), finished once the last update ran."""
         if not state.pending and not state.target_finished:
             return TextSegment("", lang=self._options.target_lang)
         text = " ".join(state.pending)
@@ -278,9 +363,15 @@ class WhisperStreamingSystem:
     # --- one update -------------------------------------------------------------------------------------------
 
     def _update(self, state: WhisperStreamingState, final: bool) -> None:
+        began = time.perf_counter()
+        request = self._request(state)
+        hypothesis = self._backend.decode(state.buffer, request) if state.buffer.shape[0] else None
+        self._apply(state, hypothesis, final, time.perf_counter() - began)
+
+    def _request(self, state: WhisperStreamingState) -> DecodeRequest:
+        """The decode of the buffer: committed words inside it as the forced prefix, those before as the prompt."""
         opts = self._options
         trim_now_and_then()  # buffers of a new size on every update fragment the heap (see simulagent.memory)
-        began = time.perf_counter()
         if state.buffer.shape[0] > _MAX_DECODE_SAMPLES:
             # Never reached when trimming works; a guard so that a stream cannot end in a decode error.
             num_cut = state.buffer.shape[0] - _MAX_DECODE_SAMPLES
@@ -289,7 +380,7 @@ class WhisperStreamingSystem:
         inside = [w for w in state.committed if w.start_ms >= state.buffer_start_ms]
         before = state.committed[: len(state.committed) - len(inside)]
         prompt = " ".join(w.text for w in before)[-opts.prompt_chars :] if opts.prompt_chars else ""
-        request = DecodeRequest(
+        return DecodeRequest(
             task=opts.task,
             language=opts.source_lang,
             prompt=prompt,
@@ -298,7 +389,12 @@ class WhisperStreamingSystem:
             min_encoder_context_ms=opts.min_encoder_context_ms,
             beam_size=opts.beam_size,
         )
-        hypothesis = self._backend.decode(state.buffer, request) if state.buffer.shape[0] else None
+
+    def _apply(
+        self, state: WhisperStreamingState, hypothesis: Hypothesis | None, final: bool, elapsed_s: float
+    ) -> None:
+        """Commit what the policy lets through of one decode, and trim the buffer."""
+        opts = self._options
         words = [w.shifted(state.buffer_start_ms) for w in hypothesis.words] if hypothesis else []
         # Compared with the prompt's words too: on the silence left after a trim, Whisper tends to say its prompt.
         words = drop_repeated_head(state.committed[-_REPEAT_LOOKBACK_WORDS:], words)
@@ -312,7 +408,6 @@ class WhisperStreamingSystem:
             state.target_finished = True
         else:
             self._trim(state, words[count:])
-        elapsed_s = time.perf_counter() - began
         state.compute_s += elapsed_s
         if opts.max_compute_ratio > 0 and self._adaptive_step:
             # Adaptive step: never spend more than max_compute_ratio of real time decoding.

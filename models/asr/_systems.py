@@ -79,8 +79,9 @@ def make_system(
         policy: an agreement, count (wait-k) or alignment (AlignAtt) policy from `simulagent.policies` (not used by
             "vad"); `simulagent.presets.make_system` picks each preset's default.
         num_threads: CPU threads of the backend.
-        intra_threads: threads per model replica (see `BackendOptions`); 0 picks one, or all of `num_threads` for
-            "baseline", as whisper_streaming runs faster-whisper.
+        intra_threads: threads per model replica (see `BackendOptions`); 0 picks what runs one stream fastest on
+            this CPU, or all of `num_threads` for "baseline", as whisper_streaming runs faster-whisper. A server of
+            many streams passes 1.
         **overrides: any other `StreamingOptions` field (step_ms, trim_after_ms, ...).
     """
     if preset not in (*PRESETS, "vad"):
@@ -102,7 +103,7 @@ def make_system(
     # Check the pair before loading weights, so a wrong flag fails at once.
     check_language_pair(task, source_lang, target, WHISPER_LANGUAGES)
     threads = int(num_threads)
-    per_replica = int(intra_threads) or (threads if preset == "baseline" else 1)
+    per_replica = int(intra_threads) or (threads if preset == "baseline" else 0)
     speech_backend = load_backend(
         BackendOptions(backend=backend, model=model, num_threads=threads, intra_threads=per_replica)
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -18,6 +19,7 @@ __all__ = [
     "SpeechBackend",
     "Task",
     "Word",
+    "decode_all",
 ]
 
 SAMPLE_RATE_HZ = 16_000
@@ -146,6 +148,7 @@ class BackendCapabilities:
         cross_attention: it exposes decoder cross-attention weights (AlignAtt).
         encoder_outputs: it exposes encoder outputs.
         beam_search: it decodes with a beam wider than 1 (`DecodeRequest.beam_size`).
+        batched_decode: its `decode_batch` decodes several windows in one call, faster than one by one.
     """
 
     name: str
@@ -157,6 +160,7 @@ class BackendCapabilities:
     cross_attention: bool = False
     encoder_outputs: bool = False
     beam_search: bool = False
+    batched_decode: bool = False
 
     def __post_init__(self) -> None:
         if not self.languages:
@@ -259,6 +263,15 @@ class SpeechBackend(Protocol):
     def transcribe(self, samples: FloatArray, sample_rate_hz: int, language: str = "en") -> str:
         """Transcribe audio of any length (long audio is decoded window by window)."""
         ...
+
+
+def decode_all(backend: SpeechBackend, items: Sequence[tuple[FloatArray, DecodeRequest]]) -> list[Hypothesis]:
+    """Decode several windows (of different streams): in one call where the backend declares `batched_decode`,
+    one by one otherwise. A batch of one is a plain `decode`."""
+    if len(items) > 1 and backend.capabilities.batched_decode:
+        batch: Any = backend
+        return list(batch.decode_batch(items))
+    return [backend.decode(samples, request) for samples, request in items]
 
 
 def whisper_tokenizer(

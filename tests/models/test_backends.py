@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
@@ -9,7 +10,15 @@ import numpy as np
 import pytest
 
 from simulagent.errors import UserError
-from simulagent.models.asr import BACKENDS, BackendOptions, DecodeRequest, SpeechBackend, load_backend
+from simulagent.models.asr import (
+    BACKENDS,
+    BackendOptions,
+    DecodeRequest,
+    SpeechBackend,
+    decode_all,
+    load_backend,
+    single_stream_intra_threads,
+)
 from simulagent.models.asr._ctranslate2 import cut_repetition
 from simulagent.signals import Transcriber
 from simulagent.types import FloatArray
@@ -43,23 +52,40 @@ def test_decode_request_checks_its_fields() -> None:
 def test_backend_options_check_the_threads() -> None:
     with pytest.raises(ValueError, match="intra_threads"):
         BackendOptions(num_threads=2, intra_threads=3)
+    with pytest.raises(ValueError, match="intra_threads"):
+        BackendOptions(num_threads=2, intra_threads=-1)
     with pytest.raises(ValueError, match="num_threads"):
         BackendOptions(num_threads=0)
+
+
+def test_single_stream_threads_follow_the_cpus_matrix_library(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One thread per replica where CTranslate2 uses Intel MKL, one replica on all threads with oneDNN; the
+    variable CTranslate2 itself reads decides when set."""
+    monkeypatch.setenv("CT2_USE_MKL", "1")
+    assert single_stream_intra_threads(4) == 1
+    monkeypatch.setenv("CT2_USE_MKL", "0")
+    assert single_stream_intra_threads(4) == 4
 
 
 @pytest.mark.slow
 def test_ctranslate2_replicas_decode_side_by_side(
     tiny_backend: SpeechBackend, english_example: tuple[FloatArray, str]
 ) -> None:
-    """Two replicas (the default on a CPU), no lock: concurrent decodes, as the server's sessions run them, give
+    """Two replicas (the server's choice), no lock: concurrent decodes, as the server's sessions run them, give
     what one decode alone gives."""
     from concurrent.futures import ThreadPoolExecutor
 
+    replicas = load_backend(BackendOptions(model="bundled:tiny.en", num_threads=2, intra_threads=1))
+    auto = load_backend(BackendOptions(model="bundled:tiny.en", num_threads=2, intra_threads=0))
+    # 0 is resolved before the cache: it is the backend of the count it stands for, loaded once.
+    assert auto is load_backend(
+        BackendOptions(model="bundled:tiny.en", num_threads=2, intra_threads=single_stream_intra_threads(2))
+    )
     audio, _ = english_example
     request = DecodeRequest(language="en", prefix="This is")
-    alone = tiny_backend.decode(audio, request)
+    alone = replicas.decode(audio, request)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(lambda _: tiny_backend.decode(audio, request), range(4)))
+        results = list(pool.map(lambda _: replicas.decode(audio, request), range(4)))
     assert alone.text and all(r.text == alone.text and r.words == alone.words for r in results)
 
 
@@ -102,6 +128,13 @@ def test_backend_conformance(name: str, english_example: tuple[FloatArray, str])
         assert not continued.text.startswith(head)
         assert word_error_rate(transcript, f"{head} {continued.text}") < 0.35
     assert word_error_rate(transcript, backend.transcribe(audio, 16_000, "en")) < 0.35
+    # decode_all is how streaming systems decode several streams: batched where declared, one by one otherwise.
+    both = decode_all(
+        backend, [(audio, DecodeRequest(language="en")), (audio[: 3 * 16_000], DecodeRequest(language="en"))]
+    )
+    assert both[0].text == hypothesis.text and len(both) == 2
+    if caps.batched_decode:
+        assert callable(getattr(backend, "decode_batch", None))
     with pytest.raises(UserError, match="cannot translate"):
         backend.decode(audio, DecodeRequest(task="translate", language="en"))
     with pytest.raises(UserError, match="language 'de'"):
@@ -179,3 +212,26 @@ def test_encoder_windows_come_in_whole_seconds(tiny_backend: Any, english_exampl
         tiny_backend._model.model = inner
     # 10 ms mel frames: 1.3 s + 0.4 s of trailing silence -> 2 s; 2.7 and 3.1 s -> 4 s; 4.0 s -> 5 s.
     assert widths == [200, 400, 400, 500]
+
+
+@pytest.mark.slow
+def test_ctranslate2_decodes_a_batch_as_it_decodes_each_window(
+    tiny_backend: SpeechBackend, english_example: tuple[FloatArray, str]
+) -> None:
+    """Windows of one length, with and without a forced prefix and of different lengths of audio, share one batch
+    and read as they read alone; one of another window length goes in a batch of its own."""
+    audio, _ = english_example
+    base = DecodeRequest(language="en", encoder_context="audio", min_encoder_context_ms=10_000)
+    items = [
+        (audio, base),
+        (audio[: 4 * 16_000], base),
+        (audio, dataclasses.replace(base, prefix="This is a")),
+        (audio, dataclasses.replace(base, min_encoder_context_ms=12_000)),
+    ]
+    assert tiny_backend.capabilities.batched_decode
+    batch: Any = tiny_backend
+    together = batch.decode_batch(items)
+    alone = [tiny_backend.decode(samples, request) for samples, request in items]
+    assert [h.text for h in together] == [h.text for h in alone]
+    assert [h.words for h in together] == [h.words for h in alone]
+    assert all(h.text for h in together)

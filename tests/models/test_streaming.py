@@ -333,3 +333,72 @@ def test_alignatt_transcribes_with_a_beam_and_takes_another(tiny_backend: Any) -
 
     assert beam() == 8
     assert beam(beam_size="1") == 1  # as eval's --system-args gives it
+
+
+class _BatchingScriptedBackend(ScriptedBackend):
+    """The scripted backend with a `decode_batch` that records its batches; `fail_above` makes every batch fail
+    and a lone decode fail on audio louder than it."""
+
+    def __init__(self, fail_above: float | None = None) -> None:
+        super().__init__()
+        self.batches: list[int] = []
+        self.fail_above = fail_above
+
+    @property
+    def capabilities(self) -> Any:
+        return dataclasses.replace(super().capabilities, batched_decode=True)
+
+    def decode(self, samples: FloatArray, request: Any) -> Any:
+        if self.fail_above is not None and float(np.max(samples, initial=0.0)) > self.fail_above:
+            raise RuntimeError("this window breaks the model")
+        return super().decode(samples, request)
+
+    def decode_batch(self, items: list[Any]) -> list[Any]:
+        self.batches.append(len(items))
+        if self.fail_above is not None:
+            raise RuntimeError("the batched call failed")
+        return [self.decode(samples, request) for samples, request in items]
+
+
+def _step_together(system: WhisperStreamingSystem, audios: list[FloatArray], chunk_ms: float) -> list[Any]:
+    """Stream several recordings side by side, each chunk round through one `step_batch`."""
+    states = [system.new_state() for _ in audios]
+    chunks = [list(chunk_samples(audio, 16_000, chunk_ms)) for audio in audios]
+    outputs: list[Any] = [[] for _ in audios]
+    for k in range(max(len(c) for c in chunks)):
+        live = [i for i, c in enumerate(chunks) if k < len(c) and not isinstance(outputs[i], Exception)]
+        steps = [(chunks[i][k].to_segment(finished=k == len(chunks[i]) - 1), states[i]) for i in live]
+        for i, result in zip(live, system.step_batch(steps), strict=True):
+            if isinstance(result, Exception):
+                outputs[i] = result
+            else:
+                outputs[i].extend(result)
+    return outputs
+
+
+def test_streams_stepped_in_a_batch_read_what_they_read_alone(scripted_backend: ScriptedBackend) -> None:
+    audios = [scripted_audio(12), scripted_audio(7), scripted_audio(16)]
+    alone = [text_of(run(scripted_system(scripted_backend), audio, 500.0)) for audio in audios]
+    backend = _BatchingScriptedBackend()
+    together = _step_together(scripted_system(backend), audios, 500.0)
+    assert [text_of(outputs) for outputs in together] == alone
+    assert all(outputs[-1].finished for outputs in together)
+    assert max(backend.batches) == 3  # the three streams' updates shared decodes
+
+
+def test_a_stream_that_fails_in_a_batch_fails_alone(scripted_backend: ScriptedBackend) -> None:
+    system = scripted_system(scripted_backend)
+    good, ended = system.new_state(), system.new_state()
+    system.push(SpeechSegment.empty(16_000, finished=True), ended)
+    audio = SpeechSegment(scripted_audio(4), 16_000)
+    results = system.step_batch([(audio, good), (audio, ended)])
+    assert isinstance(results[1], ValueError) and "after the end" in str(results[1])
+    assert isinstance(results[0], list)
+    with pytest.raises(ValueError, match="once"):
+        system.step_batch([(audio, good), (audio, good)])
+    # A batched decode that fails is retried window by window: only the window that breaks the model fails.
+    backend = _BatchingScriptedBackend(fail_above=0.005)
+    quiet, loud = scripted_audio(4), scripted_audio(4) * 10
+    together = _step_together(scripted_system(backend), [quiet, loud], 500.0)
+    assert isinstance(together[1], RuntimeError) and "breaks the model" in str(together[1])
+    assert text_of(together[0]) == text_of(run(scripted_system(scripted_backend), quiet, 500.0))

@@ -127,6 +127,87 @@ def test_model_worker_runs_an_update_per_thread() -> None:
     assert worker.load.snapshot(60.0).updates == 2
 
 
+def test_model_worker_batches_the_updates_that_wait_and_fails_only_their_own() -> None:
+    """Updates queued while the thread is busy run as one batch, timed as one update over all their audio; an item
+    the batch answers with an exception fails alone, and a batch that raises fails all of its items."""
+    worker = ModelWorker(threads=1)
+    busy, release = threading.Event(), threading.Event()
+    batches: list[list[int]] = []
+
+    def hold() -> None:
+        busy.set()
+        release.wait(timeout=10.0)
+
+    def run_batch(items: list[int]) -> list[int | Exception]:
+        batches.append(items)
+        return [ValueError(f"item {i}") if i == 2 else 10 * i for i in items]
+
+    def broken(items: list[int]) -> list[int]:
+        raise RuntimeError("the batch itself failed")
+
+    async def scenario() -> tuple[list[Any], list[Any]]:
+        held = asyncio.ensure_future(worker.run(hold, 0.0))
+        while not busy.is_set():
+            await asyncio.sleep(0.01)
+        waiting = [asyncio.ensure_future(worker.run_batched("system", i, run_batch, 100.0)) for i in range(4)]
+        await asyncio.sleep(0.05)
+        release.set()
+        await held
+        first = await asyncio.gather(*waiting, return_exceptions=True)
+        second = await asyncio.gather(
+            *(worker.run_batched("other", i, broken, 100.0) for i in range(2)), return_exceptions=True
+        )
+        return first, second
+
+    first, second = asyncio.run(scenario())
+    assert batches == [[0, 1, 2, 3]]
+    assert first[:2] == [0, 10] and first[3] == 30
+    assert isinstance(first[2], ValueError) and "item 2" in str(first[2])
+    assert all(isinstance(r, RuntimeError) for r in second)
+    assert worker.batch_sizes()[0] == 4
+    snapshot = worker.load.snapshot(60.0)
+    assert snapshot.audio_ms == 600.0  # the batch of four counts its 400 ms of audio once, as one update
+    with pytest.raises(ValueError, match="max_batch"):
+        ModelWorker(max_batch=0)
+
+
+def test_sessions_of_a_batched_system_step_through_its_batches(text_system: Any) -> None:
+    """A system with `step_batch` is stepped through it (one call for the updates that waited together), and its
+    sessions read what they would alone."""
+    from simulagent.types import step
+
+    class BatchedMeter(type(text_system)):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.batch_sizes: list[int] = []
+
+        def step_batch(self, steps: list[Any]) -> list[Any]:
+            self.batch_sizes.append(len(steps))
+            return [step(self, segment, state) for segment, state in steps]
+
+    system = BatchedMeter()
+    alone = _stream_one_second(type(text_system)())
+    assert _stream_one_second(system) == alone and system.batch_sizes
+
+
+def _stream_one_second(system: Any) -> list[str]:
+    import numpy as np
+
+    from simulagent.types import AudioChunk
+
+    async def run() -> list[str]:
+        session = StreamingSystemSession(system, Hello(mode="interpretation"), 64, worker=ModelWorker(threads=1))
+        for i in range(10):
+            await session.push_audio(AudioChunk(np.full(1600, 0.1, dtype=np.float32), 16000, start_ms=100.0 * i))
+        await session.end_audio()
+        events = []
+        while not session._events.empty():
+            events.append(session._events.get_nowait())
+        return [e.payload.get("text", "") for e in events if getattr(e, "kind", "") == "translation.committed"]
+
+    return asyncio.run(run())
+
+
 def test_load_meter_reports_skipped_audio_and_the_longest_backlog() -> None:
     clock = _Clock()
     meter = LoadMeter(clock)
@@ -238,6 +319,10 @@ def test_serve_flags_build_the_options() -> None:
     assert server_options(parser.parse_args([]), Config()).max_sessions == Config().server.max_sessions
     with pytest.raises(UserError, match="max_model_load"):
         server_options(parser.parse_args(["--max-model-load", "2"]), Config())
+    assert parser.parse_args([]).max_batch == 8
+    no_batch = parser.parse_args(["--max-batch", "0"])
+    with pytest.raises(UserError, match="--max-batch"):  # refused before any model loads
+        no_batch.func(no_batch, Config())
 
 
 # End to end, over Starlette's test client.

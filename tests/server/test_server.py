@@ -261,3 +261,28 @@ def test_dialogue_session_announces_due_reminders(tmp_path: Any) -> None:
         assert ws.receive_json()["type"] == "ready"
         event = ws.receive_json()
     assert event["event"] == "reminder.due" and event["text"] == "Reminder: stretch your legs."
+
+
+def test_a_system_factory_is_told_to_run_a_model_replica_per_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`serve --system` passes `intra_threads=1` to a factory that takes it (the worker runs an update per replica,
+    the fastest for concurrent streams on every CPU measured) and calls any other factory bare."""
+    import sys
+    import types
+
+    from simulagent.agent.server.diagnostic import AudioMeter
+    from simulagent.agent.server.sessions import build_session_factory
+    from simulagent.config import Config
+
+    seen: list[dict[str, Any]] = []
+
+    def with_options(**kwargs: Any) -> AudioMeter:
+        seen.append(kwargs)
+        return AudioMeter()
+
+    module: Any = types.ModuleType("simulagent_test_systems")
+    module.with_options, module.bare = with_options, AudioMeter
+    monkeypatch.setitem(sys.modules, "simulagent_test_systems", module)
+    build_session_factory(Config(), "simulagent_test_systems:with_options")
+    assert seen == [{"intra_threads": 1}]
+    _, names = build_session_factory(Config(), "simulagent_test_systems:bare")
+    assert names == (AudioMeter().spec.name,)
