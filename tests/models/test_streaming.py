@@ -402,3 +402,35 @@ def test_a_stream_that_fails_in_a_batch_fails_alone(scripted_backend: ScriptedBa
     together = _step_together(scripted_system(backend), [quiet, loud], 500.0)
     assert isinstance(together[1], RuntimeError) and "breaks the model" in str(together[1])
     assert text_of(together[0]) == text_of(run(scripted_system(scripted_backend), quiet, 500.0))
+
+
+class _SlowScriptedBackend(ScriptedBackend):
+    """The scripted backend on a fake clock: every decode takes `decode_s` of it."""
+
+    def __init__(self, clock: list[float], decode_s: float) -> None:
+        super().__init__()
+        self.clock = clock
+        self.decode_s = decode_s
+
+    def decode(self, samples: FloatArray, request: Any) -> Any:
+        self.clock[0] += self.decode_s
+        return super().decode(samples, request)
+
+
+@pytest.mark.parametrize(("decode_s", "step_ms"), [(0.1, 1500.0), (0.9, 3000.0), (3.0, 5000.0)])
+def test_alignatt_step_grows_when_updates_take_more_than_its_compute_ratio(
+    monkeypatch: pytest.MonkeyPatch, decode_s: float, step_ms: float
+) -> None:
+    from simulagent.models.asr import _streaming
+
+    clock = [0.0]
+    monkeypatch.setattr(_streaming.time, "perf_counter", lambda: clock[0])
+    options = dataclasses.replace(PRESETS["alignatt"], task="transcribe", source_lang="en", target_lang="en")
+    assert options.max_compute_ratio == 0.3
+    system = WhisperStreamingSystem(_SlowScriptedBackend(clock, decode_s), options, AlignAtt(75))
+    state = system.new_state()
+    system.push(SpeechSegment(scripted_audio(4)[: 1500 * 16], 16_000), state)
+    system.pop(state)
+    # A fast update keeps the preset's 1.5 s; a slow one stretches the step to 0.3 of real time, up to 5 s.
+    assert state.num_updates == 1
+    assert state.step_ms == pytest.approx(step_ms)
