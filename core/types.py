@@ -29,6 +29,7 @@ import numpy.typing as npt
 __all__ = [
     "EMPTY_TEXT",
     "Action",
+    "AdaptiveStepSystem",
     "AudioChunk",
     "BatchedStreamingSystem",
     "DataType",
@@ -263,6 +264,25 @@ class BatchedStreamingSystem(StreamingSystem[StateT], Protocol[StateT]):
     """
 
     def step_batch(self, steps: Sequence[tuple[Segment, StateT]]) -> list[list[Segment] | Exception]: ...
+
+
+@runtime_checkable
+class AdaptiveStepSystem(StreamingSystem[StateT], Protocol[StateT]):
+    """A `StreamingSystem` whose update step grows when its updates take longer (a crowded model), so that its cost
+    per second of audio falls as the load rises, down to what its longest step costs.
+
+    A server reads `step_headroom` to know how much of that elasticity is left: a measured real-time factor
+    understates the capacity of such a system (its streams take longer steps once more of them share the model).
+
+    `adapts_step` is False when this instance keeps a fixed step (an option, or a policy that counts fixed steps);
+    `step_headroom(state)` is the share of its step range the stream has not used, 1.0 at its shortest step and 0.0
+    at its longest (it can shed no more load), or None before the stream's first update.
+    """
+
+    @property
+    def adapts_step(self) -> bool: ...
+
+    def step_headroom(self, state: StateT) -> float | None: ...
 
 
 def drain(system: StreamingSystem[Any], state: Any) -> list[Segment]:

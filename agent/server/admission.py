@@ -17,7 +17,15 @@ server). The rules, in order:
    `max_model_load`, streams are admitted one per `load_window_s`, so the window has seen the last newcomer's cost
    before the next is judged (streams arriving a few seconds apart would otherwise all be judged on an estimate
    that has not seen the newest ones yet).
-5. The first stream is always admitted: an idle server has room for one, whatever an old estimate says, and the
+5. Elastic systems, with `admission="measured"`: when every open stream belongs to a system that adapts its step
+   to the model's speed (`simulagent.types.AdaptiveStepSystem`, such as the alignatt preset), rules 2 and 4 give way
+   to the streams' step headroom. Such streams take longer steps once more of them share the model, so each costs
+   less than the real-time factor measured before the newcomer came (on a 2-core Xeon that estimate stopped at 7
+   alignatt streams where 16 kept up). A new stream is refused while the mean headroom of the open streams is below
+   `min_step_headroom` (their steps have grown most of the way to their longest, so little elasticity is left), or
+   while a stream admitted earlier has not had its first update (its cost is not in the steps yet; streams
+   arriving together come in one after another). Rule 3 still refuses on strain.
+6. The first stream is always admitted: an idle server has room for one, whatever an old estimate says, and the
    backlog bound of each session (load shedding) protects memory if that stream is too heavy.
 
 Before the load is measured (a cold start) streams are admitted up to `max_sessions` until rule 3 sees strain; the
@@ -93,6 +101,8 @@ class AdmissionPolicy:
             strained = self._strain(load)
             if strained is not None:
                 return strained
+            if self.elastic(streaming_sessions, load):
+                return self._by_step_headroom(load)
         limit = self.measured_limit(load)
         rtf = self.real_time_factor(load)
         if limit is None or rtf is None:
@@ -118,6 +128,29 @@ class AdmissionPolicy:
                 "load",
                 f"past half its budget the model takes one new stream per {self.options.load_window_s:g} s, so that "
                 f"each one's cost is measured before the next (the last came {since_last_admission_s:.1f} s ago)",
+            )
+        return _OK
+
+    def elastic(self, streaming_sessions: int, load: LoadSnapshot) -> bool:
+        """Whether rule 5 judges newcomers: measured admission, and every open stream adapts its step."""
+        return self.options.admission == "measured" and 0 < streaming_sessions <= load.adaptive_streams
+
+    def _by_step_headroom(self, load: LoadSnapshot) -> Admission:
+        if load.unmeasured_adaptive_streams:
+            return Admission(
+                False,
+                "load",
+                f"{load.unmeasured_adaptive_streams} newly admitted stream(s) have not had their first update yet; the "
+                "next one is judged once their cost shows in the streams' steps",
+            )
+        headroom = load.mean_step_headroom
+        least = self.options.min_step_headroom
+        if headroom is not None and headroom < least:
+            return Admission(
+                False,
+                "load",
+                f"the model is crowded: the streams' steps have grown to {1 - headroom:.0%} of the way to their "
+                f"longest (a new stream is admitted below {1 - least:.0%})",
             )
         return _OK
 

@@ -139,12 +139,18 @@ class _Capacity:
         rtf = self.policy.real_time_factor(load)
         batches = self.worker.batch_sizes()
         accepting = self.policy.admit_connection(len(self.sessions)).admitted and self._judge_stream(load).admitted
+        elastic = self.policy.elastic(len(self.streams), load)
+        measured = self.options.admission == "measured"
+        headroom = load.mean_step_headroom
         return {
             "streaming_sessions": len(self.streams),
             "capacity": {
                 "admission": self.options.admission,
                 "max_sessions": self.options.max_sessions,
-                "measured_limit": self.policy.measured_limit(load),
+                # Elastic streams are judged by their steps' headroom instead (admission rule 5).
+                "measured_limit": None if elastic else self.policy.measured_limit(load),
+                "judged_by": "step_headroom" if elastic else ("real_time_factor" if measured else "max_sessions"),
+                "min_step_headroom": self.options.min_step_headroom,
                 "max_model_load": self.options.max_model_load,
                 "max_backlog_ms": self.options.max_backlog_ms,
                 "accepting_streams": accepting,
@@ -157,6 +163,8 @@ class _Capacity:
                 "updates": load.updates,
                 "skipped_s": round(load.skipped_ms / 1000.0, 3),
                 "largest_backlog_s": round(load.largest_backlog_ms / 1000.0, 3),
+                "adaptive_streams": load.adaptive_streams,
+                "mean_step_headroom": None if headroom is None else round(headroom, 3),
                 "batch_size_mean": round(sum(batches) / len(batches), 2) if batches else None,
                 "batch_size_max": max(batches, default=None),
             },

@@ -54,6 +54,14 @@ def register(parser: argparse.ArgumentParser) -> None:
         help=f"share of the model worker's time the measured limit fills (default {_DEFAULTS.max_model_load:g})",
     )
     limits.add_argument(
+        "--min-step-headroom",
+        type=float,
+        default=None,
+        metavar="FRACTION",
+        help="for systems that lengthen their step under load (alignatt): mean share of the step range left below "
+        f"which new streams are refused (default {_DEFAULTS.min_step_headroom:g})",
+    )
+    limits.add_argument(
         "--load-window-s",
         type=float,
         default=None,
@@ -84,6 +92,7 @@ def server_options(
         "load_window_s": args.load_window_s,
         "max_backlog_ms": args.max_backlog_ms,
         "retry_after_ms": args.retry_after_ms,
+        "min_step_headroom": args.min_step_headroom,
     }
     return ServerOptions(
         token=token,

@@ -38,6 +38,9 @@ class ServerOptions:
         max_backlog_ms: unprocessed audio a streaming session may hold; beyond it the oldest is skipped and the
             client gets an `audio.skipped` event.
         retry_after_ms: how long a refused client is told to wait before trying again.
+        min_step_headroom: for streams whose system adapts its step to the load (`simulagent.types.
+            AdaptiveStepSystem`), the mean share of their step range left unused below which measured admission
+            refuses newcomers (`simulagent.agent.server.admission`, rule 5).
     """
 
     token: str = ""
@@ -52,6 +55,7 @@ class ServerOptions:
     min_measured_audio_ms: float = 2_000.0
     max_backlog_ms: float = 5_000.0
     retry_after_ms: int = 10_000
+    min_step_headroom: float = 0.5
 
     def __post_init__(self) -> None:
         if self.max_sessions < 1:
@@ -78,5 +82,7 @@ class ServerOptions:
         if not (math.isfinite(self.max_backlog_ms) and self.max_backlog_ms >= 100.0):
             # Below one typical 100 ms frame every frame would be skipped while an update runs.
             raise UserError(f"max_backlog_ms must be >= 100 (one audio frame); got {self.max_backlog_ms}")
+        if not 0.0 <= self.min_step_headroom <= 1.0:
+            raise UserError(f"min_step_headroom is a share of the step range, in [0, 1]; got {self.min_step_headroom}")
         if self.retry_after_ms < 0:
             raise UserError(f"retry_after_ms must be >= 0; got {self.retry_after_ms}")

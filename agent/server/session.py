@@ -21,6 +21,7 @@ import numpy as np
 from simulagent.agent.server.protocol import Hello
 from simulagent.agent.server.worker import ModelWorker, shared_worker
 from simulagent.types import (
+    AdaptiveStepSystem,
     AudioChunk,
     BatchedStreamingSystem,
     SpeechSegment,
@@ -137,6 +138,11 @@ class StreamingSystemSession:
         self._skipped_ms = 0.0
         self._updating: asyncio.Task[None] | None = None
         self._closed = False
+        # A system that sheds load by taking longer steps tells admission how much of that it has left.
+        self._adaptive: AdaptiveStepSystem[Any] | None = None
+        if isinstance(system, AdaptiveStepSystem) and system.adapts_step:
+            self._adaptive = system
+            self._worker.load.report_step_headroom(self, None)
 
     @property
     def backlog_ms(self) -> float:
@@ -232,6 +238,8 @@ class StreamingSystemSession:
                     )
                 else:
                     outputs = await self._worker.run(lambda: step(self._system, segment, self._state), audio_ms)
+                if self._adaptive is not None and not self._closed:
+                    self._worker.load.report_step_headroom(self, self._adaptive.step_headroom(self._state))
             except Exception as error:  # a fault of the system, not of the client: tell it, and carry on afresh
                 _log.exception("%s: the streaming system failed; its state is reset", self._system.spec.name)
                 self._system.reset(self._state)

@@ -57,6 +57,10 @@ class LoadSnapshot:
         updates: how many updates ended within the window.
         skipped_ms: audio the streams skipped within the window to bound their backlogs (overload, now).
         largest_backlog_ms: the longest backlog of unprocessed audio of any open stream, now.
+        threads: the worker's threads.
+        adaptive_streams: open streams of a system that adapts its step (`simulagent.types.AdaptiveStepSystem`).
+        unmeasured_adaptive_streams: those of them that have not had their first update yet.
+        mean_step_headroom: the mean `step_headroom` of the others, now (None when there are none).
     """
 
     window_s: float
@@ -67,6 +71,9 @@ class LoadSnapshot:
     skipped_ms: float = 0.0
     largest_backlog_ms: float = 0.0
     threads: int = 1
+    adaptive_streams: int = 0
+    unmeasured_adaptive_streams: int = 0
+    mean_step_headroom: float | None = None
 
     def real_time_factor(self, min_audio_ms: float) -> float | None:
         """Model seconds per second of source audio, across sessions, over the worker's threads; None until
@@ -99,6 +106,7 @@ class LoadMeter:
         self._running: list[float] = []  # start times of the updates running now
         self._skips: deque[tuple[float, float]] = deque(maxlen=_MAX_RECORDS)
         self._backlogs_ms: dict[int, float] = {}
+        self._headrooms: dict[int, float | None] = {}
 
     def record_skip(self, skipped_ms: float) -> None:
         """A stream skipped `skipped_ms` of audio now: the worker could not keep up with it."""
@@ -113,8 +121,15 @@ class LoadMeter:
         with self._lock:
             if backlog_ms is None:
                 self._backlogs_ms.pop(id(stream), None)
+                self._headrooms.pop(id(stream), None)
             else:
                 self._backlogs_ms[id(stream)] = backlog_ms
+
+    def report_step_headroom(self, stream: object, headroom: float | None) -> None:
+        """The step headroom of a stream whose system adapts its step (None: before its first update); forgotten
+        with its backlog when the stream is gone."""
+        with self._lock:
+            self._headrooms[id(stream)] = headroom
 
     def now(self) -> float:
         return self._clock()
@@ -148,6 +163,7 @@ class LoadMeter:
             running = list(self._running)
             skipped_ms = sum(ms for at, ms in self._skips if at > since)
             largest_backlog_ms = max(self._backlogs_ms.values(), default=0.0)
+            headrooms = list(self._headrooms.values())
         for update in records:
             busy_in_window += update.end_s - max(update.start_s, since)
             busy_s += update.end_s - update.start_s
@@ -156,6 +172,7 @@ class LoadMeter:
         busy_in_window += sum(now - max(start, since) for start in running)
         span = min(window_s, now - self._started_s)
         fraction = min(1.0, busy_in_window / (span * self._threads)) if span > 0 else 0.0
+        measured = [h for h in headrooms if h is not None]
         return LoadSnapshot(
             window_s=span,
             busy_fraction=fraction,
@@ -165,6 +182,9 @@ class LoadMeter:
             skipped_ms=skipped_ms,
             largest_backlog_ms=largest_backlog_ms,
             threads=self._threads,
+            adaptive_streams=len(headrooms),
+            unmeasured_adaptive_streams=len(headrooms) - len(measured),
+            mean_step_headroom=sum(measured) / len(measured) if measured else None,
         )
 
 

@@ -230,6 +230,21 @@ class WhisperStreamingSystem:
     def options(self) -> StreamingOptions:
         return self._options
 
+    @property
+    def adapts_step(self) -> bool:
+        """Whether the step grows with the update time (`max_compute_ratio`; `simulagent.types.AdaptiveStepSystem`)."""
+        return self._options.max_compute_ratio > 0 and self._adaptive_step and self._options.step_ms < _MAX_TAKE_MS
+
+    def step_headroom(self, state: WhisperStreamingState) -> float | None:
+        """Share of the range from `step_ms` to the longest step (5 s) this stream's step has not grown into; None
+        before its first update."""
+        if state.num_updates == 0:
+            return None
+        shortest_ms = self._options.step_ms
+        if not self.adapts_step:
+            return 0.0
+        return max(0.0, min(1.0, (_MAX_TAKE_MS - state.step_ms) / (_MAX_TAKE_MS - shortest_ms)))
+
     def new_state(self) -> WhisperStreamingState:
         state = WhisperStreamingState()
         self.reset(state)

@@ -21,7 +21,15 @@ from simulagent.models.asr import (
 )
 from simulagent.policies import AlignAtt, LocalAgreement
 from simulagent.signals import CountPolicy
-from simulagent.types import FloatArray, ReadAction, SpeechSegment, StreamingSystem, TextSegment, WriteAction
+from simulagent.types import (
+    AdaptiveStepSystem,
+    FloatArray,
+    ReadAction,
+    SpeechSegment,
+    StreamingSystem,
+    TextSegment,
+    WriteAction,
+)
 
 from .conftest import ScriptedBackend, script_word, scripted_audio
 from .test_backends import word_error_rate
@@ -429,8 +437,15 @@ def test_alignatt_step_grows_when_updates_take_more_than_its_compute_ratio(
     assert options.max_compute_ratio == 0.3
     system = WhisperStreamingSystem(_SlowScriptedBackend(clock, decode_s), options, AlignAtt(75))
     state = system.new_state()
+    assert isinstance(system, AdaptiveStepSystem) and system.adapts_step
+    assert system.step_headroom(state) is None  # no update yet: nothing known of the load
     system.push(SpeechSegment(scripted_audio(4)[: 1500 * 16], 16_000), state)
     system.pop(state)
     # A fast update keeps the preset's 1.5 s; a slow one stretches the step to 0.3 of real time, up to 5 s.
     assert state.num_updates == 1
     assert state.step_ms == pytest.approx(step_ms)
+    # What a server reads of it: the share of the range from 1.5 s to 5 s the step has not grown into.
+    assert system.step_headroom(state) == pytest.approx((5000.0 - step_ms) / 3500.0)
+    baseline = dataclasses.replace(PRESETS["baseline"], task="transcribe", source_lang="en", target_lang="en")
+    fixed = WhisperStreamingSystem(_SlowScriptedBackend(clock, decode_s), baseline, LocalAgreement(2))
+    assert not fixed.adapts_step

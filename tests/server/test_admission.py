@@ -11,6 +11,7 @@ import itertools
 import json
 import math
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -225,6 +226,45 @@ def test_load_meter_reports_skipped_audio_and_the_longest_backlog() -> None:
     assert load.skipped_ms == 0.0 and load.largest_backlog_ms == 800.0
 
 
+def test_load_meter_reports_the_step_headroom_of_adaptive_streams() -> None:
+    meter = LoadMeter(_Clock())
+    one, two, three = object(), object(), object()
+    assert meter.snapshot(10.0).adaptive_streams == 0 and meter.snapshot(10.0).mean_step_headroom is None
+    meter.report_step_headroom(one, 0.8)
+    meter.report_step_headroom(two, 0.4)
+    meter.report_step_headroom(three, None)  # admitted, no update yet
+    load = meter.snapshot(10.0)
+    assert (load.adaptive_streams, load.unmeasured_adaptive_streams) == (3, 1)
+    assert load.mean_step_headroom == pytest.approx(0.6)
+    meter.report_backlog(two, None)  # that stream ended: its headroom goes with it
+    meter.report_step_headroom(three, 1.0)
+    load = meter.snapshot(10.0)
+    assert (load.adaptive_streams, load.unmeasured_adaptive_streams) == (2, 0)
+    assert load.mean_step_headroom == pytest.approx(0.9)
+
+
+def test_streams_that_lengthen_their_steps_are_judged_by_the_headroom_left() -> None:
+    policy = AdmissionPolicy(ServerOptions(max_model_load=0.8, min_measured_audio_ms=1000.0, min_step_headroom=0.5))
+    # 7 alignatt streams on a 2-core Xeon: RTF 0.107 each by the estimate, so 7 fill 80 % -- but their steps
+    # still have most of their range to grow into, and 16 kept up there.
+    crowded = dataclasses.replace(_load(0.75, 0.107), adaptive_streams=7, mean_step_headroom=0.8)
+    assert policy.measured_limit(crowded) == 7
+    assert policy.admit_stream(7, crowded, since_last_admission_s=3.0).admitted
+    stretched = dataclasses.replace(crowded, mean_step_headroom=0.45)
+    refused = policy.admit_stream(7, stretched)
+    assert not refused.admitted and refused.reason == "load" and "55% of the way" in refused.message
+    waiting = dataclasses.replace(crowded, adaptive_streams=8, unmeasured_adaptive_streams=1)
+    refused = policy.admit_stream(8, waiting)
+    assert not refused.admitted and "first update" in refused.message
+    skipping = dataclasses.replace(crowded, skipped_ms=800.0)  # strain refuses whatever the headroom
+    assert not policy.admit_stream(7, skipping).admitted
+    mixed = dataclasses.replace(crowded, adaptive_streams=6)  # one stream of another system: the estimate decides
+    assert not policy.elastic(7, mixed) and not policy.admit_stream(7, mixed).admitted
+    assert policy.admit_stream(0, stretched).admitted  # the first stream always
+    fixed = AdmissionPolicy(ServerOptions(admission="fixed"))
+    assert not fixed.elastic(7, crowded) and fixed.admit_stream(7, stretched).admitted
+
+
 def test_streams_that_show_strain_refuse_newcomers_even_unmeasured() -> None:
     policy = AdmissionPolicy(ServerOptions(max_backlog_ms=5000.0, min_measured_audio_ms=1000.0))
     cheap = LoadSnapshot(10.0, 0.1, 20_000.0, 0.2, 10)  # RTF 0.01: room for 16 by the estimate
@@ -298,6 +338,7 @@ def test_admission_rules() -> None:
         ("max_backlog_ms", 10.0, "max_backlog_ms must be >= 100"),
         ("max_backlog_ms", math.inf, "max_backlog_ms must be >= 100"),
         ("retry_after_ms", -1, "retry_after_ms must be >= 0"),
+        ("min_step_headroom", 1.5, "min_step_headroom is a share"),
         ("max_pending_events", 0, "max_pending_events must be >= 1"),
     ],
 )
@@ -316,6 +357,7 @@ def test_serve_flags_build_the_options() -> None:
     assert (options.max_sessions, options.admission, options.max_backlog_ms) == (4, "fixed", 2000.0)
     assert options.retry_after_ms == 500 and options.token == "t"
     assert options.max_model_load == ServerOptions().max_model_load  # not given: the default
+    assert server_options(parser.parse_args(["--min-step-headroom", "0.3"]), Config()).min_step_headroom == 0.3
     assert server_options(parser.parse_args([]), Config()).max_sessions == Config().server.max_sessions
     with pytest.raises(UserError, match="max_model_load"):
         server_options(parser.parse_args(["--max-model-load", "2"]), Config())
@@ -357,6 +399,52 @@ def test_streams_beyond_the_measured_capacity_are_refused(slow_system: Any) -> N
     assert _metric(text, 'simulagent_sessions_refused_total{reason="load"}') == 1.0
     assert _metric(text, 'simulagent_errors_total{code="server_busy"}') == 1.0
     assert 0.4 < _metric(text, "simulagent_model_real_time_factor") < 0.8
+
+
+def test_streams_of_a_system_that_lengthens_its_steps_come_in_while_the_steps_have_headroom(
+    slow_system: Any,
+) -> None:
+    class ElasticMeter(slow_system):  # type: ignore[misc,valid-type]
+        """`SlowMeter` that reports a step headroom, as the alignatt preset does once it has had an update."""
+
+        headroom = 0.9
+        adapts_step = True
+
+        def step_headroom(self, state: Any) -> float | None:
+            return self.headroom if state.seconds or state.pending_samples else None
+
+    system = ElasticMeter(0.5)  # RTF 0.5: by the estimate one stream fills the 80 % budget
+    options = ServerOptions(max_model_load=0.8, min_measured_audio_ms=1000.0)
+    with _client(system, options) as client, client.websocket_connect("/ws") as first:
+        first.send_text(HELLO)
+        assert first.receive_json()["type"] == "ready"
+        for _ in range(12):
+            first.send_bytes(FRAME)
+        _until(first, lambda m: m.get("event") == "translation.committed")
+        health = client.get("/health").json()
+        assert health["capacity"]["judged_by"] == "step_headroom" and health["capacity"]["measured_limit"] is None
+        assert health["load"]["adaptive_streams"] == 1 and health["load"]["mean_step_headroom"] == 0.9
+        with client.websocket_connect("/ws") as second:  # admitted: the steps can still grow
+            second.send_text(HELLO)
+            assert second.receive_json()["type"] == "ready"
+            # The newcomer has had no update: the next one waits for it.
+            assert client.get("/health").json()["capacity"]["accepting_streams"] is False
+            second.send_text('{"type": "end_of_audio"}')
+            _until(second, _turn_end)
+        for _ in range(100):  # the server releases the second stream once its socket is closed
+            if client.get("/health").json()["streaming_sessions"] == 1:
+                break
+            time.sleep(0.05)
+        system.headroom = 0.2
+        for _ in range(2):
+            first.send_bytes(FRAME)
+        first.send_text('{"type": "end_of_audio"}')
+        _until(first, _turn_end)
+        with pytest.raises(WebSocketDisconnect), client.websocket_connect("/ws") as third:
+            third.send_text(HELLO)
+            error = third.receive_json()
+            third.receive_json()
+    assert error["code"] == "server_busy" and error["reason"] == "load" and "80% of the way" in error["message"]
 
 
 def test_a_slow_stream_skips_its_oldest_audio_and_says_so(slow_system: Any) -> None:
