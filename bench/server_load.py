@@ -50,6 +50,7 @@ class _Result:
 
     admitted: bool = False
     refused_reason: str = ""
+    refused_message: str = ""
     sent_ms: float = 0.0
     skipped_ms: float = 0.0
     errors: list[str] = field(default_factory=list)
@@ -72,6 +73,7 @@ async def _session(
         first = json.loads(await ws.recv())
         if first.get("type") == "error":
             result.refused_reason = first.get("reason", first.get("code", "?"))
+            result.refused_message = first.get("message", "")
             return result
         result.admitted = True
         sent_at: list[float] = []
@@ -204,6 +206,9 @@ async def _main(args: argparse.Namespace) -> None:
         p50 = statistics.median(latencies) * 1000 if latencies else float("nan")
         print(f"sessions={args.sessions} minutes={args.minutes} ramp={args.ramp_s}s system={args.system}")
         print(f"admitted={len(admitted)} refused={sum(refused.values())} {refused or ''}")
+        for i, r in enumerate(results):
+            if not r.admitted:
+                print(f"  session {i} refused: {r.refused_message}")
         print(
             f"events={len(latencies)} errors={len(errors)} {sorted(set(errors)) or ''} "
             f"dropped_frames={_metric(metrics, 'simulagent_dropped_audio_frames_total'):.0f}"

@@ -23,8 +23,11 @@ server). The rules, in order:
    less than the real-time factor measured before the newcomer came (on a 2-core Xeon that estimate stopped at 7
    alignatt streams where 16 kept up). A new stream is refused while the mean headroom of the open streams is below
    `min_step_headroom` (their steps have grown most of the way to their longest, so little elasticity is left), or
-   while a stream admitted earlier has not had its first update (its cost is not in the steps yet; streams
-   arriving together come in one after another). Rule 3 still refuses on strain.
+   while a stream admitted within the window has not had its first update (its cost is not in the steps yet;
+   streams arriving together come in one after another), or while the worker is busier than `max_elastic_busy`
+   (updates then wait in its queue, and a stream's step grows with its update's own time, not with the wait: the
+   fast preset reached 21 streams with headroom to spare, the worker busy all the time, and skipped audio).
+   Rule 3 still refuses on strain.
 6. The first stream is always admitted: an idle server has room for one, whatever an old estimate says, and the
    backlog bound of each session (load shedding) protects memory if that stream is too heavy.
 
@@ -142,6 +145,14 @@ class AdmissionPolicy:
                 "load",
                 f"{load.unmeasured_adaptive_streams} newly admitted stream(s) have not had their first update yet; the "
                 "next one is judged once their cost shows in the streams' steps",
+            )
+        most_busy = self.options.max_elastic_busy
+        if load.busy_fraction > most_busy:
+            return Admission(
+                False,
+                "load",
+                f"the model is busy {load.busy_fraction:.0%} of the time (more than {most_busy:.0%}): updates are "
+                "waiting for it",
             )
         headroom = load.mean_step_headroom
         least = self.options.min_step_headroom

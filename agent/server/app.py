@@ -151,6 +151,7 @@ class _Capacity:
                 "measured_limit": None if elastic else self.policy.measured_limit(load),
                 "judged_by": "step_headroom" if elastic else ("real_time_factor" if measured else "max_sessions"),
                 "min_step_headroom": self.options.min_step_headroom,
+                "max_elastic_busy": self.options.max_elastic_busy,
                 "max_model_load": self.options.max_model_load,
                 "max_backlog_ms": self.options.max_backlog_ms,
                 "accepting_streams": accepting,

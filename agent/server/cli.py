@@ -62,6 +62,14 @@ def register(parser: argparse.ArgumentParser) -> None:
         f"which new streams are refused (default {_DEFAULTS.min_step_headroom:g})",
     )
     limits.add_argument(
+        "--max-elastic-busy",
+        type=float,
+        default=None,
+        metavar="FRACTION",
+        help="for the same systems: model-busy fraction beyond which new streams are refused whatever the headroom "
+        f"(default {_DEFAULTS.max_elastic_busy:g})",
+    )
+    limits.add_argument(
         "--load-window-s",
         type=float,
         default=None,
@@ -93,6 +101,7 @@ def server_options(
         "max_backlog_ms": args.max_backlog_ms,
         "retry_after_ms": args.retry_after_ms,
         "min_step_headroom": args.min_step_headroom,
+        "max_elastic_busy": args.max_elastic_busy,
     }
     return ServerOptions(
         token=token,

@@ -41,6 +41,8 @@ class ServerOptions:
         min_step_headroom: for streams whose system adapts its step to the load (`simulagent.types.
             AdaptiveStepSystem`), the mean share of their step range left unused below which measured admission
             refuses newcomers (`simulagent.agent.server.admission`, rule 5).
+        max_elastic_busy: for the same streams, the model-busy fraction beyond which newcomers are refused whatever
+            the headroom: a worker busy nearly all the time makes updates queue, a wait their steps do not show.
     """
 
     token: str = ""
@@ -56,6 +58,7 @@ class ServerOptions:
     max_backlog_ms: float = 5_000.0
     retry_after_ms: int = 10_000
     min_step_headroom: float = 0.5
+    max_elastic_busy: float = 0.95
 
     def __post_init__(self) -> None:
         if self.max_sessions < 1:
@@ -84,5 +87,9 @@ class ServerOptions:
             raise UserError(f"max_backlog_ms must be >= 100 (one audio frame); got {self.max_backlog_ms}")
         if not 0.0 <= self.min_step_headroom <= 1.0:
             raise UserError(f"min_step_headroom is a share of the step range, in [0, 1]; got {self.min_step_headroom}")
+        if not 0.0 < self.max_elastic_busy <= 1.0:
+            raise UserError(
+                f"max_elastic_busy is a fraction of the model worker's time, in (0, 1]; got {self.max_elastic_busy}"
+            )
         if self.retry_after_ms < 0:
             raise UserError(f"retry_after_ms must be >= 0; got {self.retry_after_ms}")

@@ -59,7 +59,7 @@ class LoadSnapshot:
         largest_backlog_ms: the longest backlog of unprocessed audio of any open stream, now.
         threads: the worker's threads.
         adaptive_streams: open streams of a system that adapts its step (`simulagent.types.AdaptiveStepSystem`).
-        unmeasured_adaptive_streams: those of them that have not had their first update yet.
+        unmeasured_adaptive_streams: those of them admitted within the window that have not had their first update.
         mean_step_headroom: the mean `step_headroom` of the others, now (None when there are none).
     """
 
@@ -106,7 +106,7 @@ class LoadMeter:
         self._running: list[float] = []  # start times of the updates running now
         self._skips: deque[tuple[float, float]] = deque(maxlen=_MAX_RECORDS)
         self._backlogs_ms: dict[int, float] = {}
-        self._headrooms: dict[int, float | None] = {}
+        self._headrooms: dict[int, tuple[float | None, float]] = {}  # (headroom, when reported)
 
     def record_skip(self, skipped_ms: float) -> None:
         """A stream skipped `skipped_ms` of audio now: the worker could not keep up with it."""
@@ -128,8 +128,9 @@ class LoadMeter:
     def report_step_headroom(self, stream: object, headroom: float | None) -> None:
         """The step headroom of a stream whose system adapts its step (None: before its first update); forgotten
         with its backlog when the stream is gone."""
+        now = self._clock()
         with self._lock:
-            self._headrooms[id(stream)] = headroom
+            self._headrooms[id(stream)] = (headroom, now)
 
     def now(self) -> float:
         return self._clock()
@@ -163,7 +164,7 @@ class LoadMeter:
             running = list(self._running)
             skipped_ms = sum(ms for at, ms in self._skips if at > since)
             largest_backlog_ms = max(self._backlogs_ms.values(), default=0.0)
-            headrooms = list(self._headrooms.values())
+            reports = list(self._headrooms.values())
         for update in records:
             busy_in_window += update.end_s - max(update.start_s, since)
             busy_s += update.end_s - update.start_s
@@ -172,7 +173,10 @@ class LoadMeter:
         busy_in_window += sum(now - max(start, since) for start in running)
         span = min(window_s, now - self._started_s)
         fraction = min(1.0, busy_in_window / (span * self._threads)) if span > 0 else 0.0
-        measured = [h for h in headrooms if h is not None]
+        measured = [h for h, _ in reports if h is not None]
+        # A stream that sends no audio never has a first update: after a window it no longer counts as waiting for
+        # one, so an idle client cannot hold the door shut.
+        unmeasured = sum(1 for h, at in reports if h is None and at > since)
         return LoadSnapshot(
             window_s=span,
             busy_fraction=fraction,
@@ -182,8 +186,8 @@ class LoadMeter:
             skipped_ms=skipped_ms,
             largest_backlog_ms=largest_backlog_ms,
             threads=self._threads,
-            adaptive_streams=len(headrooms),
-            unmeasured_adaptive_streams=len(headrooms) - len(measured),
+            adaptive_streams=len(reports),
+            unmeasured_adaptive_streams=unmeasured,
             mean_step_headroom=sum(measured) / len(measured) if measured else None,
         )
 

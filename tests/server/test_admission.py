@@ -227,7 +227,8 @@ def test_load_meter_reports_skipped_audio_and_the_longest_backlog() -> None:
 
 
 def test_load_meter_reports_the_step_headroom_of_adaptive_streams() -> None:
-    meter = LoadMeter(_Clock())
+    clock = _Clock()
+    meter = LoadMeter(clock)
     one, two, three = object(), object(), object()
     assert meter.snapshot(10.0).adaptive_streams == 0 and meter.snapshot(10.0).mean_step_headroom is None
     meter.report_step_headroom(one, 0.8)
@@ -241,6 +242,12 @@ def test_load_meter_reports_the_step_headroom_of_adaptive_streams() -> None:
     load = meter.snapshot(10.0)
     assert (load.adaptive_streams, load.unmeasured_adaptive_streams) == (2, 0)
     assert load.mean_step_headroom == pytest.approx(0.9)
+    idle = object()  # a client that never sends audio has no first update: it stops counting after a window
+    meter.report_step_headroom(idle, None)
+    assert meter.snapshot(10.0).unmeasured_adaptive_streams == 1
+    clock.t = 10.5
+    load = meter.snapshot(10.0)
+    assert (load.adaptive_streams, load.unmeasured_adaptive_streams) == (3, 0)
 
 
 def test_streams_that_lengthen_their_steps_are_judged_by_the_headroom_left() -> None:
@@ -253,6 +260,9 @@ def test_streams_that_lengthen_their_steps_are_judged_by_the_headroom_left() -> 
     stretched = dataclasses.replace(crowded, mean_step_headroom=0.45)
     refused = policy.admit_stream(7, stretched)
     assert not refused.admitted and refused.reason == "load" and "55% of the way" in refused.message
+    queued = dataclasses.replace(crowded, busy_fraction=0.99)  # headroom left, but updates wait for the worker
+    refused = policy.admit_stream(7, queued)
+    assert not refused.admitted and "busy 99%" in refused.message
     waiting = dataclasses.replace(crowded, adaptive_streams=8, unmeasured_adaptive_streams=1)
     refused = policy.admit_stream(8, waiting)
     assert not refused.admitted and "first update" in refused.message
@@ -339,6 +349,7 @@ def test_admission_rules() -> None:
         ("max_backlog_ms", math.inf, "max_backlog_ms must be >= 100"),
         ("retry_after_ms", -1, "retry_after_ms must be >= 0"),
         ("min_step_headroom", 1.5, "min_step_headroom is a share"),
+        ("max_elastic_busy", 0.0, "max_elastic_busy is a fraction"),
         ("max_pending_events", 0, "max_pending_events must be >= 1"),
     ],
 )
@@ -358,6 +369,7 @@ def test_serve_flags_build_the_options() -> None:
     assert options.retry_after_ms == 500 and options.token == "t"
     assert options.max_model_load == ServerOptions().max_model_load  # not given: the default
     assert server_options(parser.parse_args(["--min-step-headroom", "0.3"]), Config()).min_step_headroom == 0.3
+    assert server_options(parser.parse_args(["--max-elastic-busy", "0.9"]), Config()).max_elastic_busy == 0.9
     assert server_options(parser.parse_args([]), Config()).max_sessions == Config().server.max_sessions
     with pytest.raises(UserError, match="max_model_load"):
         server_options(parser.parse_args(["--max-model-load", "2"]), Config())
@@ -414,7 +426,8 @@ def test_streams_of_a_system_that_lengthens_its_steps_come_in_while_the_steps_ha
             return self.headroom if state.seconds or state.pending_samples else None
 
     system = ElasticMeter(0.5)  # RTF 0.5: by the estimate one stream fills the 80 % budget
-    options = ServerOptions(max_model_load=0.8, min_measured_audio_ms=1000.0)
+    # The frames go in faster than real time, so the young worker is busy all the time: the busy guard is off here.
+    options = ServerOptions(max_model_load=0.8, min_measured_audio_ms=1000.0, max_elastic_busy=1.0)
     with _client(system, options) as client, client.websocket_connect("/ws") as first:
         first.send_text(HELLO)
         assert first.receive_json()["type"] == "ready"
