@@ -18,16 +18,18 @@ server). The rules, in order:
    before the next is judged (streams arriving a few seconds apart would otherwise all be judged on an estimate
    that has not seen the newest ones yet).
 5. Elastic systems, with `admission="measured"`: when every open stream belongs to a system that adapts its step
-   to the model's speed (`simulagent.types.AdaptiveStepSystem`, such as the alignatt preset), rules 2 and 4 give way
-   to the streams' step headroom. Such streams take longer steps once more of them share the model, so each costs
-   less than the real-time factor measured before the newcomer came (on a 2-core Xeon that estimate stopped at 7
-   alignatt streams where 16 kept up). A new stream is refused while the mean headroom of the open streams is below
-   `min_step_headroom` (their steps have grown most of the way to their longest, so little elasticity is left), or
-   while a stream admitted within the window has not had its first update (its cost is not in the steps yet;
-   streams arriving together come in one after another), or while the worker is busier than `max_elastic_busy`
-   (updates then wait in its queue, and a stream's step grows with its update's own time, not with the wait: the
-   fast preset reached 21 streams with headroom to spare, the worker busy all the time, and skipped audio).
-   Rule 3 still refuses on strain.
+   to the model's speed (`simulagent.types.AdaptiveStepSystem`, such as the alignatt preset), the streams' step
+   headroom is a second way in beside rules 2 and 4. Such streams take longer steps once more of them share the
+   model, so each costs less than the real-time factor measured before the newcomer came (on a 2-core Xeon that
+   estimate stopped at 7 alignatt streams where 16 kept up). A new stream that rules 2 and 4 would refuse is
+   admitted while the mean headroom of the open streams is at least `min_step_headroom` (their steps have not yet
+   grown most of the way to their longest). The headroom alone does not decide: where one stream's own update time
+   already stretches its step to the longest (a slow CPU, with a thread per stream), the estimate still has room.
+   Either way, a new stream is refused while a stream admitted within the window has not had its first update (its
+   cost is not in the steps yet; streams arriving together come in one after another), or while the worker is
+   busier than `max_elastic_busy` (updates then wait in its queue, and a stream's step grows with its update's own
+   time, not with the wait: the fast preset reached 21 streams with headroom to spare, the worker busy all the
+   time, and skipped audio). Rule 3 still refuses on strain first.
 6. The first stream is always admitted: an idle server has room for one, whatever an old estimate says, and the
    backlog bound of each session (load shedding) protects memory if that stream is too heavy.
 
@@ -105,7 +107,20 @@ class AdmissionPolicy:
             if strained is not None:
                 return strained
             if self.elastic(streaming_sessions, load):
-                return self._by_step_headroom(load)
+                guarded = self._elastic_guard(load)
+                if guarded is not None:
+                    return guarded
+                # Either way in suffices: room by the estimate (a slow CPU, where one stream's own update time
+                # already stretches its step to the longest), or elasticity left in the steps (a fast one, where
+                # the estimate made before the newcomer came overstates its cost).
+                by_estimate = self._by_real_time_factor(streaming_sessions, load, since_last_admission_s)
+                return by_estimate if by_estimate.admitted else self._by_step_headroom(load)
+        return self._by_real_time_factor(streaming_sessions, load, since_last_admission_s)
+
+    def _by_real_time_factor(
+        self, streaming_sessions: int, load: LoadSnapshot, since_last_admission_s: float
+    ) -> Admission:
+        """Rules 2 and 4: the measured capacity estimate and slow start."""
         limit = self.measured_limit(load)
         rtf = self.real_time_factor(load)
         if limit is None or rtf is None:
@@ -138,7 +153,8 @@ class AdmissionPolicy:
         """Whether rule 5 judges newcomers: measured admission, and every open stream adapts its step."""
         return self.options.admission == "measured" and 0 < streaming_sessions <= load.adaptive_streams
 
-    def _by_step_headroom(self, load: LoadSnapshot) -> Admission:
+    def _elastic_guard(self, load: LoadSnapshot) -> Admission | None:
+        """Rule 5's refusals whichever way in: a newcomer whose cost is not measured yet, or a queueing worker."""
         if load.unmeasured_adaptive_streams:
             return Admission(
                 False,
@@ -154,6 +170,9 @@ class AdmissionPolicy:
                 f"the model is busy {load.busy_fraction:.0%} of the time (more than {most_busy:.0%}): updates are "
                 "waiting for it",
             )
+        return None
+
+    def _by_step_headroom(self, load: LoadSnapshot) -> Admission:
         headroom = load.mean_step_headroom
         least = self.options.min_step_headroom
         if headroom is not None and headroom < least:

@@ -147,9 +147,13 @@ class _Capacity:
             "capacity": {
                 "admission": self.options.admission,
                 "max_sessions": self.options.max_sessions,
-                # Elastic streams are judged by their steps' headroom instead (admission rule 5).
-                "measured_limit": None if elastic else self.policy.measured_limit(load),
-                "judged_by": "step_headroom" if elastic else ("real_time_factor" if measured else "max_sessions"),
+                # Elastic streams may also come in past this limit while their steps have headroom (rule 5).
+                "measured_limit": self.policy.measured_limit(load),
+                "judged_by": (
+                    "real_time_factor or step_headroom"
+                    if elastic
+                    else ("real_time_factor" if measured else "max_sessions")
+                ),
                 "min_step_headroom": self.options.min_step_headroom,
                 "max_elastic_busy": self.options.max_elastic_busy,
                 "max_model_load": self.options.max_model_load,
