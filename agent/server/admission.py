@@ -147,7 +147,9 @@ class AdmissionPolicy:
                 f"past half its budget the model takes one new stream per {self.options.load_window_s:g} s, so that "
                 f"each one's cost is measured before the next (the last came {since_last_admission_s:.1f} s ago)",
             )
-        return _OK
+        busy = load.busy_fraction
+        room = f"within the measured limit of {limit} streams (real-time factor {rtf:.2f}, busy {busy:.0%})"
+        return Admission(True, "ok", room)
 
     def elastic(self, streaming_sessions: int, load: LoadSnapshot) -> bool:
         """Whether rule 5 judges newcomers: measured admission, and every open stream adapts its step."""
@@ -182,7 +184,9 @@ class AdmissionPolicy:
                 f"the model is crowded: the streams' steps have grown to {1 - headroom:.0%} of the way to their "
                 f"longest (a new stream is admitted below {1 - least:.0%})",
             )
-        return _OK
+        if headroom is None:
+            return _OK
+        return Admission(True, "ok", f"the streams' steps have {headroom:.0%} of their range left")
 
     def _strain(self, load: LoadSnapshot) -> Admission | None:
         """Refusal when the open streams already show that the model is not keeping up, whatever the estimate of

@@ -317,6 +317,7 @@ async def _serve(
             log.info("refused a stream: %s", admission.message)
             await _refuse(websocket, metrics, admission, opts.retry_after_ms)
             return
+        log.info("admitted a stream (%d open): %s", len(capacity.streams), admission.message or "room")
     try:
         session = factory(hello)
     except UserError as exc:

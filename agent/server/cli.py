@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import importlib
+import logging
 import os
 from typing import Any
 
@@ -28,6 +29,12 @@ def register(parser: argparse.ArgumentParser) -> None:
         "speech translator",
     )
     parser.add_argument("--allow-origin", action="append", default=[], help="extra browser origin to accept")
+    parser.add_argument(
+        "--log-level",
+        default="warning",
+        choices=["debug", "info", "warning", "error"],
+        help="what the server logs to stderr (default warning; info: each stream admitted or refused, and why)",
+    )
     parser.add_argument(
         "--max-batch",
         type=int,
@@ -147,7 +154,17 @@ def _serve(args: argparse.Namespace, config: Config) -> int:
     app = create_app(factory, dataclasses.replace(options, loaded_models=models), worker=worker)
     import uvicorn
 
+    _log_to_stderr(args.log_level)
     shown_host = f"[{host}]" if ":" in host else host
     print(f"simulagent serving on http://{shown_host}:{port}/ (WebSocket: ws://{shown_host}:{port}/ws)", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", ws_max_size=1 << 20)
     return 0
+
+
+def _log_to_stderr(level: str) -> None:
+    """The server's own records (`simulagent.*`) on stderr; uvicorn's stay at warning (no line per request)."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("simulagent")
+    logger.addHandler(handler)
+    logger.setLevel(level.upper())

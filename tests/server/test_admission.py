@@ -256,7 +256,8 @@ def test_streams_that_lengthen_their_steps_are_judged_by_the_headroom_left() -> 
     # still have most of their range to grow into, and 16 kept up there.
     crowded = dataclasses.replace(_load(0.75, 0.107), adaptive_streams=7, mean_step_headroom=0.8)
     assert policy.measured_limit(crowded) == 7
-    assert policy.admit_stream(7, crowded, since_last_admission_s=3.0).admitted
+    admitted = policy.admit_stream(7, crowded, since_last_admission_s=3.0)
+    assert admitted.admitted and "80% of their range left" in admitted.message  # logged by the server
     stretched = dataclasses.replace(crowded, mean_step_headroom=0.45)
     refused = policy.admit_stream(7, stretched)
     assert not refused.admitted and refused.reason == "load" and "55% of the way" in refused.message
@@ -274,7 +275,8 @@ def test_streams_that_lengthen_their_steps_are_judged_by_the_headroom_left() -> 
     # A slow CPU (2-core AMD EPYC, a thread per stream): one alignatt stream's own update time already stretches
     # its step to the longest, yet by the estimate there is room for three.
     slow = dataclasses.replace(_load(0.24, 0.23), adaptive_streams=1, mean_step_headroom=0.0)
-    assert policy.measured_limit(slow) == 3 and policy.admit_stream(1, slow, since_last_admission_s=12.0).admitted
+    admitted = policy.admit_stream(1, slow, since_last_admission_s=12.0)
+    assert admitted.admitted and "within the measured limit of 3 streams" in admitted.message
     full = dataclasses.replace(_load(0.7, 0.23), adaptive_streams=3, mean_step_headroom=0.0)
     refused = policy.admit_stream(3, full, since_last_admission_s=12.0)
     assert not refused.admitted and "100% of the way" in refused.message
@@ -377,6 +379,7 @@ def test_serve_flags_build_the_options() -> None:
     assert options.max_model_load == ServerOptions().max_model_load  # not given: the default
     assert server_options(parser.parse_args(["--min-step-headroom", "0.3"]), Config()).min_step_headroom == 0.3
     assert server_options(parser.parse_args(["--max-elastic-busy", "0.9"]), Config()).max_elastic_busy == 0.9
+    assert parser.parse_args(["--log-level", "info"]).log_level == "info"
     assert server_options(parser.parse_args([]), Config()).max_sessions == Config().server.max_sessions
     with pytest.raises(UserError, match="max_model_load"):
         server_options(parser.parse_args(["--max-model-load", "2"]), Config())
