@@ -60,6 +60,9 @@ class LoadSnapshot:
         threads: the worker's threads.
         adaptive_streams: open streams of a system that adapts its step (`simulagent.types.AdaptiveStepSystem`).
         unmeasured_adaptive_streams: those of them admitted within the window that have not had their first update.
+        young_adaptive_streams: those of them that started less than two windows ago. Their cost is still growing
+            (the buffer and the step grow over a stream's first seconds), so the window's real-time factor
+            understates what they will cost.
         mean_step_headroom: the mean `step_headroom` of the others, now (None when there are none).
     """
 
@@ -73,6 +76,7 @@ class LoadSnapshot:
     threads: int = 1
     adaptive_streams: int = 0
     unmeasured_adaptive_streams: int = 0
+    young_adaptive_streams: int = 0
     mean_step_headroom: float | None = None
 
     def real_time_factor(self, min_audio_ms: float) -> float | None:
@@ -106,7 +110,7 @@ class LoadMeter:
         self._running: list[float] = []  # start times of the updates running now
         self._skips: deque[tuple[float, float]] = deque(maxlen=_MAX_RECORDS)
         self._backlogs_ms: dict[int, float] = {}
-        self._headrooms: dict[int, tuple[float | None, float]] = {}  # (headroom, when reported)
+        self._headrooms: dict[int, tuple[float | None, float, float]] = {}  # (headroom, when reported, first report)
 
     def record_skip(self, skipped_ms: float) -> None:
         """A stream skipped `skipped_ms` of audio now: the worker could not keep up with it."""
@@ -130,7 +134,8 @@ class LoadMeter:
         with its backlog when the stream is gone."""
         now = self._clock()
         with self._lock:
-            self._headrooms[id(stream)] = (headroom, now)
+            first = self._headrooms.get(id(stream), (None, now, now))[2]
+            self._headrooms[id(stream)] = (headroom, now, first)
 
     def now(self) -> float:
         return self._clock()
@@ -173,10 +178,11 @@ class LoadMeter:
         busy_in_window += sum(now - max(start, since) for start in running)
         span = min(window_s, now - self._started_s)
         fraction = min(1.0, busy_in_window / (span * self._threads)) if span > 0 else 0.0
-        measured = [h for h, _ in reports if h is not None]
+        measured = [h for h, _, _ in reports if h is not None]
         # A stream that sends no audio never has a first update: after a window it no longer counts as waiting for
         # one, so an idle client cannot hold the door shut.
-        unmeasured = sum(1 for h, at in reports if h is None and at > since)
+        unmeasured = sum(1 for h, at, _ in reports if h is None and at > since)
+        young = sum(1 for _, _, first in reports if first > now - 2 * window_s)
         return LoadSnapshot(
             window_s=span,
             busy_fraction=fraction,
@@ -188,6 +194,7 @@ class LoadMeter:
             threads=self._threads,
             adaptive_streams=len(reports),
             unmeasured_adaptive_streams=unmeasured,
+            young_adaptive_streams=young,
             mean_step_headroom=sum(measured) / len(measured) if measured else None,
         )
 

@@ -248,6 +248,10 @@ def test_load_meter_reports_the_step_headroom_of_adaptive_streams() -> None:
     clock.t = 10.5
     load = meter.snapshot(10.0)
     assert (load.adaptive_streams, load.unmeasured_adaptive_streams) == (3, 0)
+    assert load.young_adaptive_streams == 3  # all started less than two windows ago
+    clock.t = 25.0
+    meter.report_step_headroom(three, 0.9)  # a later report keeps the stream's start
+    assert meter.snapshot(10.0).young_adaptive_streams == 0
 
 
 def test_streams_that_lengthen_their_steps_are_judged_by_the_headroom_left() -> None:
@@ -277,6 +281,10 @@ def test_streams_that_lengthen_their_steps_are_judged_by_the_headroom_left() -> 
     slow = dataclasses.replace(_load(0.24, 0.23), adaptive_streams=1, mean_step_headroom=0.0)
     admitted = policy.admit_stream(1, slow, since_last_admission_s=12.0)
     assert admitted.admitted and "within the measured limit of 3 streams" in admitted.message
+    # But not by an estimate that a young stream is still growing into (its buffer and step are still short).
+    young = dataclasses.replace(slow, young_adaptive_streams=1)
+    refused = policy.admit_stream(1, young, since_last_admission_s=12.0)
+    assert not refused.admitted and "100% of the way" in refused.message  # and the headroom has none left
     full = dataclasses.replace(_load(0.7, 0.23), adaptive_streams=3, mean_step_headroom=0.0)
     refused = policy.admit_stream(3, full, since_last_admission_s=12.0)
     assert not refused.admitted and "100% of the way" in refused.message
