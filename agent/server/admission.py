@@ -25,6 +25,8 @@ server). The rules, in order:
    admitted while the mean headroom of the open streams is at least `min_step_headroom` (their steps have not yet
    grown most of the way to their longest). The headroom alone does not decide: where one stream's own update time
    already stretches its step to the longest (a slow CPU, with a thread per stream), the estimate still has room.
+   The estimate does not admit while a stream that started less than two windows ago is still growing into its
+   cost (`LoadSnapshot.young_adaptive_streams`).
    Either way, a new stream is refused while a stream admitted within the window has not had its first update (its
    cost is not in the steps yet; streams arriving together come in one after another), or while the worker is
    busier than `max_elastic_busy` (updates then wait in its queue, and a stream's step grows with its update's own

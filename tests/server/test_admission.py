@@ -456,6 +456,7 @@ def test_streams_of_a_system_that_lengthens_its_steps_come_in_while_the_steps_ha
         capacity = health["capacity"]
         assert capacity["judged_by"] == "real_time_factor or step_headroom" and "measured_limit" in capacity
         assert health["load"]["adaptive_streams"] == 1 and health["load"]["mean_step_headroom"] == 0.9
+        assert health["load"]["young_adaptive_streams"] == 1
         with client.websocket_connect("/ws") as second:  # admitted: the steps can still grow
             second.send_text(HELLO)
             assert second.receive_json()["type"] == "ready"
