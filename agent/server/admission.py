@@ -35,8 +35,10 @@ server). The rules, in order:
 6. The first stream is always admitted: an idle server has room for one, whatever an old estimate says, and the
    backlog bound of each session (load shedding) protects memory if that stream is too heavy.
 
-Before the load is measured (a cold start) streams are admitted up to `max_sessions` until rule 3 sees strain; the
-backlog bound is what keeps memory flat if a burst of them overloads the model.
+Before the load is measured (a cold start: less than `min_measured_audio_ms` processed within the window), at most
+one stream per worker thread is open; more come in once the estimate exists. Clients arriving in the same second
+would otherwise all come in on no estimate at all (16 `vad` clients would all be admitted where about 4 fit), and
+the backlog bound would be all that kept memory flat.
 """
 
 from __future__ import annotations
@@ -132,9 +134,20 @@ class AdmissionPolicy:
         self, streaming_sessions: int, load: LoadSnapshot, since_last_admission_s: float
     ) -> Admission:
         """Rules 2 and 4: the measured capacity estimate and slow start."""
+        if self.options.admission != "measured":
+            return _OK
         limit = self.measured_limit(load)
         rtf = self.real_time_factor(load)
         if limit is None or rtf is None:
+            # A cold start: updates with too little audio, or none yet (updates without audio are a text system's).
+            cold = load.audio_ms > 0 or load.updates == 0
+            if cold and streaming_sessions >= load.threads:
+                return Admission(
+                    False,
+                    "load",
+                    f"the model's load is not measured yet: {streaming_sessions} stream(s) run, one per worker thread, "
+                    "until it is",
+                )
             return _OK
         budget = self.options.max_model_load
         if streaming_sessions >= limit:

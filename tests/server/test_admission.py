@@ -317,8 +317,8 @@ def test_past_half_the_budget_streams_come_in_one_per_window() -> None:
     refused = policy.admit_stream(4, vad, since_last_admission_s=3.0)  # 5 streams: 50 %, past half of 80 %
     assert not refused.admitted and refused.reason == "load" and "one new stream per 10 s" in refused.message
     assert policy.admit_stream(4, vad, since_last_admission_s=10.5).admitted
-    unmeasured = LoadSnapshot(10.0, 0.3, 0.0, 0.0, 0)  # text systems, or nothing measured yet: no slow start
-    assert policy.admit_stream(9, unmeasured, since_last_admission_s=0.1).admitted
+    text = LoadSnapshot(10.0, 0.3, 0.0, 0.0, 20)  # updates without audio, a text system's: no slow start
+    assert policy.admit_stream(9, text, since_last_admission_s=0.1).admitted
 
 
 def _load(busy_fraction: float, rtf: float, audio_ms: float = 20_000.0) -> LoadSnapshot:
@@ -330,9 +330,14 @@ def test_admission_rules() -> None:
     assert policy.admit_connection(15).admitted
     refused = policy.admit_connection(16)
     assert not refused.admitted and refused.reason == "max_sessions" and "16 sessions" in refused.message
-    # Unmeasured (a cold start, or too little audio): streams are admitted.
-    assert policy.admit_stream(10, _load(0.0, 0.0, audio_ms=0.0)).admitted
-    assert policy.admit_stream(10, _load(0.9, 0.5, audio_ms=500.0)).admitted
+    # Unmeasured (a cold start: no update yet, or too little audio): one stream per worker thread.
+    cold = dataclasses.replace(_load(0.9, 0.5, audio_ms=500.0), threads=2)
+    assert policy.admit_stream(1, cold).admitted
+    refused = policy.admit_stream(2, cold)
+    assert not refused.admitted and refused.reason == "load" and "not measured yet" in refused.message
+    assert not policy.admit_stream(2, LoadSnapshot(10.0, 0.0, 0.0, 0.0, 0, threads=2)).admitted
+    assert policy.admit_stream(10, _load(0.0, 0.0, audio_ms=0.0)).admitted  # updates without audio: text
+    assert AdmissionPolicy(ServerOptions(admission="fixed")).admit_stream(10, cold).admitted
     # Whisper base on 2 cores: RTF 0.25 leaves room for 3 real-time streams within 80 %.
     whisper = _load(0.5, 0.25)
     assert policy.measured_limit(whisper) == 3
