@@ -117,17 +117,14 @@ class AdmissionPolicy:
                 # Either way in suffices: room by the estimate (a slow CPU, where one stream's own update time
                 # already stretches its step to the longest), or elasticity left in the steps (a fast one, where
                 # the estimate made before the newcomer came overstates its cost).
-                by_estimate = self._by_real_time_factor(streaming_sessions, load, since_last_admission_s)
-                if by_estimate.admitted and load.young_adaptive_streams:
-                    # On a 2-core Zen 1 EPYC the estimate let a third alignatt stream in 18 s after the first
-                    # (RTF 0.15 then), and the three skipped 6% of their audio at RTF 0.36.
-                    by_estimate = Admission(
-                        False,
-                        "load",
-                        f"{load.young_adaptive_streams} stream(s) started within the last "
-                        f"{2 * self.options.load_window_s:g} s and their cost is still growing",
-                    )
-                return by_estimate if by_estimate.admitted else self._by_step_headroom(load)
+                # The estimate only once no stream is still growing into its cost: on a 2-core Zen 1 EPYC it let a
+                # third alignatt stream in 18 s after the first (RTF 0.15 then), and the three skipped 6% of their
+                # audio at RTF 0.36.
+                if not load.young_adaptive_streams:
+                    by_estimate = self._by_real_time_factor(streaming_sessions, load, since_last_admission_s)
+                    if by_estimate.admitted:
+                        return by_estimate
+                return self._by_step_headroom(load)
         return self._by_real_time_factor(streaming_sessions, load, since_last_admission_s)
 
     def _by_real_time_factor(
