@@ -65,7 +65,9 @@ def _chat(args: argparse.Namespace, config: Config) -> int:
         from simulagent.agent.agent import listen_model
 
         model = listen_model(config.agent.listen_model, args.lang)
-        overrides["transcriber"] = load_backend(BackendOptions(model=model, num_threads=config.models.num_threads))
+        overrides["transcriber"] = load_backend(
+            BackendOptions(model=model, num_threads=config.models.num_threads, compute_type=config.models.compute_type)
+        )
     agent = Agent.from_config(config, options, tts=tts, **overrides)
     audio: list[AudioOut] = []
 

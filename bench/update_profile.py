@@ -14,6 +14,7 @@ Usage:
     python bench/update_profile.py out/speech_sets/en-asr --task transcribe --lang en --num 10 --preset fast
     python bench/update_profile.py out/speech_sets/en-asr --micro
     python bench/update_profile.py out/speech_sets/en-asr --preset alignatt --intra-threads 2   # one 2-thread replica
+    python bench/update_profile.py out/speech_sets/en-asr --preset alignatt --compute-type int8
 """
 
 from __future__ import annotations
@@ -61,14 +62,14 @@ def _median_ms(call: Any, repeats: int = 7) -> float:
     return 1000.0 * statistics.median(times)
 
 
-def micro(speech_set: Path, task: str, lang: str, intra_threads: int) -> None:
+def micro(speech_set: Path, task: str, lang: str, intra_threads: int, compute_type: str) -> None:
     import ctranslate2
     import numpy as np
     import soundfile as sf
 
     from simulagent.models.asr import BackendOptions, load_backend
 
-    backend: Any = load_backend(BackendOptions(intra_threads=intra_threads))
+    backend: Any = load_backend(BackendOptions(intra_threads=intra_threads, compute_type=compute_type))
     whisper = backend._model
     audio, rate = sf.read((speech_set / "source.txt").read_text().split()[0], dtype="float32")
     window = np.zeros(10 * rate, dtype=np.float32)
@@ -109,9 +110,12 @@ def main() -> None:
         help="threads per model replica, of 2 (0: the preset's own: the fastest for one stream on this CPU, two for "
         "baseline, as whisper_streaming)",
     )
+    parser.add_argument(
+        "--compute-type", default="auto", help='CTranslate2 compute type (default "auto": the faster for this CPU)'
+    )
     args = parser.parse_args()
     if args.micro:
-        micro(args.speech_set, args.task, args.lang, args.intra_threads)
+        micro(args.speech_set, args.task, args.lang, args.intra_threads, args.compute_type)
         return
 
     import soundfile as sf
@@ -119,7 +123,13 @@ def main() -> None:
     from simulagent.presets import make_system
     from simulagent.types import SpeechSegment
 
-    system: Any = make_system(args.preset, task=args.task, source_lang=args.lang, intra_threads=args.intra_threads)
+    system: Any = make_system(
+        args.preset,
+        task=args.task,
+        source_lang=args.lang,
+        intra_threads=args.intra_threads,
+        compute_type=args.compute_type,
+    )
     whisper = system._backend._model  # faster-whisper's WhisperModel inside the backend
     spent: dict[str, float] = collections.defaultdict(float)
     counts: collections.Counter[str] = collections.Counter()

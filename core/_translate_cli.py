@@ -298,6 +298,7 @@ def _translate(args: argparse.Namespace, config: Config) -> int:
         backend=config.models.asr_backend,
         policy=policy,
         num_threads=config.models.num_threads,
+        compute_type=config.models.compute_type,
         step_ms=chunk_ms,
     )
     settings = {

@@ -24,6 +24,7 @@ from typing import Any, Literal
 from simulagent.errors import ConfigError
 
 __all__ = [
+    "COMPUTE_TYPES",
     "AgentConfig",
     "Config",
     "EvalConfig",
@@ -64,6 +65,20 @@ def config_path() -> Path:
     return Path(platformdirs.user_config_dir("simulagent", appauthor=False)) / "config.toml"
 
 
+COMPUTE_TYPES = (
+    "auto",
+    "int8",
+    "int8_float32",
+    "int8_float16",
+    "int8_bfloat16",
+    "int16",
+    "float16",
+    "bfloat16",
+    "float32",
+)
+"""CTranslate2's compute types; "auto" is simulagent's own (`simulagent.models.asr.default_compute_type`)."""
+
+
 @dataclass(frozen=True)
 class ModelsConfig:
     """The speech core: recognition and speech translation."""
@@ -71,12 +86,16 @@ class ModelsConfig:
     asr_backend: Literal["faster-whisper", "transformers"] = "faster-whisper"  # which backend runs Whisper
     whisper_model: str = "bundled:base"  # "bundled:base", "bundled:tiny.en" or a local model folder
     device: Literal["cpu", "cuda", "auto"] = "cpu"  # where models run
-    compute_type: str = "int8"  # CTranslate2 compute type
+    compute_type: str = "auto"  # CTranslate2 compute type; "auto": the faster of int8 and float32 on this CPU
     num_threads: int = 2  # intra-op threads for CPU inference
 
     def __post_init__(self) -> None:
         if self.num_threads < 1:
             raise ConfigError(f"models.num_threads must be >= 1; got {self.num_threads}")
+        if self.compute_type not in COMPUTE_TYPES:
+            raise ConfigError(
+                f"models.compute_type must be one of {', '.join(COMPUTE_TYPES)}; got {self.compute_type!r}"
+            )
 
 
 @dataclass(frozen=True)

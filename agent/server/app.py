@@ -170,6 +170,7 @@ class _Capacity:
                 "largest_backlog_s": round(load.largest_backlog_ms / 1000.0, 3),
                 "adaptive_streams": load.adaptive_streams,
                 "young_adaptive_streams": load.young_adaptive_streams,
+                "longest_update_s": round(load.longest_update_s, 3),
                 "mean_step_headroom": None if headroom is None else round(headroom, 3),
                 "batch_size_mean": round(sum(batches) / len(batches), 2) if batches else None,
                 "batch_size_max": max(batches, default=None),

@@ -116,6 +116,7 @@ def _default_factory(
                         target_lang=target,
                         num_threads=config.models.num_threads,
                         intra_threads=_INTRA_THREADS,
+                        compute_type=config.models.compute_type,
                     )
                     systems[(source, target)] = system
             return _streaming_session(systems[(source, target)], hello, options, worker)

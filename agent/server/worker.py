@@ -30,6 +30,7 @@ ItemT = TypeVar("ItemT")
 
 # Enough updates for 16 streams at 10 updates per second over the longest window; older ones fall off first.
 _MAX_RECORDS = 50_000
+LONGEST_UPDATE_WINDOWS = 3  # how many load windows `LoadSnapshot.longest_update_s` looks back
 # The speech backend's default CPU threads, each a model replica of its own (`simulagent.models.asr.BackendOptions`).
 DEFAULT_THREADS = 2
 # Most updates one batch takes. A batch of 4 decoded 1.49x faster per window than one by one, 8 1.65x
@@ -64,6 +65,9 @@ class LoadSnapshot:
             (the buffer and the step grow over a stream's first seconds), so the window's real-time factor
             understates what they will cost.
         mean_step_headroom: the mean `step_headroom` of the others, now (None when there are none).
+        longest_update_s: the longest update of the last `LONGEST_UPDATE_WINDOWS` windows, the running ones so far
+            included (0 without any). Wider than the window: a system's step varies with what is said, and one
+            window's longest dips below the usual peak now and then.
     """
 
     window_s: float
@@ -78,6 +82,7 @@ class LoadSnapshot:
     unmeasured_adaptive_streams: int = 0
     young_adaptive_streams: int = 0
     mean_step_headroom: float | None = None
+    longest_update_s: float = 0.0
 
     def real_time_factor(self, min_audio_ms: float) -> float | None:
         """Model seconds per second of source audio, across sessions, over the worker's threads; None until
@@ -163,19 +168,22 @@ class LoadMeter:
         since = now - window_s
         busy_in_window = busy_s = audio_ms = 0.0
         updates = 0
+        longest_since = now - LONGEST_UPDATE_WINDOWS * window_s
         with self._lock:
-            # Records are appended in the order of their ends, so the window is a suffix.
-            records = list(itertools.takewhile(lambda u: u.end_s > since, reversed(self._updates)))
+            # Records are appended in the order of their ends, so the windows are suffixes.
+            recent = list(itertools.takewhile(lambda u: u.end_s > longest_since, reversed(self._updates)))
             running = list(self._running)
             skipped_ms = sum(ms for at, ms in self._skips if at > since)
             largest_backlog_ms = max(self._backlogs_ms.values(), default=0.0)
             reports = list(self._headrooms.values())
-        for update in records:
+        longest_s = max((u.end_s - u.start_s for u in recent), default=0.0)
+        for update in itertools.takewhile(lambda u: u.end_s > since, recent):
             busy_in_window += update.end_s - max(update.start_s, since)
             busy_s += update.end_s - update.start_s
             audio_ms += update.audio_ms
             updates += 1
         busy_in_window += sum(now - max(start, since) for start in running)
+        longest_s = max([longest_s, *(now - start for start in running)])
         span = min(window_s, now - self._started_s)
         fraction = min(1.0, busy_in_window / (span * self._threads)) if span > 0 else 0.0
         measured = [h for h, _, _ in reports if h is not None]
@@ -196,6 +204,7 @@ class LoadMeter:
             unmeasured_adaptive_streams=unmeasured,
             young_adaptive_streams=young,
             mean_step_headroom=sum(measured) / len(measured) if measured else None,
+            longest_update_s=longest_s,
         )
 
 

@@ -13,7 +13,14 @@ from simulagent.models.asr._agreement import (
     AlignmentPolicy,
 )
 from simulagent.models.asr._bundled import BUNDLED_MODELS, BundledModel, ModelFiles, load_bundled, load_model_files
-from simulagent.models.asr._registry import BACKENDS, BackendOptions, load_backend, single_stream_intra_threads
+from simulagent.models.asr._registry import (
+    BACKENDS,
+    COMPUTE_TYPES,
+    BackendOptions,
+    default_compute_type,
+    load_backend,
+    single_stream_intra_threads,
+)
 from simulagent.models.asr._streaming import (
     StreamingOptions,
     WhisperStreamingState,
@@ -40,6 +47,7 @@ from simulagent.models.asr._vad import SileroVad, VadOptions, VadStreamState, Wh
 __all__ = [
     "BACKENDS",
     "BUNDLED_MODELS",
+    "COMPUTE_TYPES",
     "PRESETS",
     "SAMPLE_RATE_HZ",
     "WHISPER_LANGUAGES",
@@ -64,6 +72,7 @@ __all__ = [
     "Word",
     "check_language_pair",
     "decode_all",
+    "default_compute_type",
     "load_backend",
     "load_bundled",
     "load_model_files",

@@ -10,11 +10,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from simulagent.config import COMPUTE_TYPES
 from simulagent.errors import UserError
 from simulagent.models.asr._bundled import load_model_files
 from simulagent.models.asr._types import SpeechBackend
 
-__all__ = ["BACKENDS", "BackendOptions", "load_backend", "single_stream_intra_threads"]
+__all__ = [
+    "BACKENDS",
+    "COMPUTE_TYPES",
+    "BackendOptions",
+    "default_compute_type",
+    "load_backend",
+    "single_stream_intra_threads",
+]
 
 
 @dataclass(frozen=True)
@@ -25,7 +33,8 @@ class BackendOptions:
         backend: a key of `BACKENDS`.
         model: "bundled:base", "bundled:tiny.en" or a local model folder.
         device: "cpu", "cuda" or "auto".
-        compute_type: CTranslate2 compute type.
+        compute_type: CTranslate2 compute type ("int8", "float32", ...); "auto", the default, picks the faster of
+            int8 and float32 for this CPU and replica size (`default_compute_type`).
         num_threads: CPU threads the backend may use.
         intra_threads: threads per model replica on a CPU (ctranslate2: `num_threads // intra_threads` replicas
             share the weights, and concurrent decodes run side by side). 0, the default, picks what decodes one
@@ -36,11 +45,13 @@ class BackendOptions:
     backend: str = "ctranslate2"
     model: str = "bundled:base"
     device: str = "cpu"
-    compute_type: str = "int8"
+    compute_type: str = "auto"
     num_threads: int = 2
     intra_threads: int = 0
 
     def __post_init__(self) -> None:
+        if self.compute_type not in COMPUTE_TYPES:
+            raise ValueError(f"compute_type must be one of {', '.join(COMPUTE_TYPES)}; got {self.compute_type!r}")
         if self.num_threads < 1:
             raise ValueError(f"num_threads must be >= 1; got {self.num_threads}")
         if not 0 <= self.intra_threads <= self.num_threads:
@@ -50,15 +61,37 @@ class BackendOptions:
             )
 
 
-def _cpu_vendor() -> str:
+_CPUINFO = Path("/proc/cpuinfo")
+
+
+def _cpu_fields() -> dict[str, str]:
+    """The first processor's fields of /proc/cpuinfo ("vendor_id", "cpu family", "model", ...); empty elsewhere."""
+    fields: dict[str, str] = {}
     try:
-        with Path("/proc/cpuinfo").open(encoding="utf-8") as cpuinfo:
+        with _CPUINFO.open(encoding="utf-8") as cpuinfo:
             for line in cpuinfo:
-                if line.startswith("vendor_id"):
-                    return line.partition(":")[2].strip()
+                if not line.strip():
+                    break
+                key, _, value = line.partition(":")
+                fields[key.strip()] = value.strip()
     except OSError:
         pass
-    return platform.processor()
+    return fields
+
+
+def _cpu_vendor() -> str:
+    return _cpu_fields().get("vendor_id") or platform.processor()
+
+
+def _is_first_generation_zen() -> bool:
+    """AMD Zen and Zen+ (family 23, models below 0x30; Zen 2 starts there), which split each 256-bit AVX2
+    instruction into two 128-bit halves."""
+    fields = _cpu_fields()
+    try:
+        family, model = int(fields.get("cpu family", "")), int(fields.get("model", ""))
+    except ValueError:
+        return False
+    return fields.get("vendor_id") == "AuthenticAMD" and family == 23 and model < 0x30
 
 
 def _gemm_on_mkl() -> bool:
@@ -79,6 +112,21 @@ def single_stream_intra_threads(num_threads: int) -> int:
     concurrent streams one replica per thread is faster on both (2.26 against 1.62 decodes per second there).
     """
     return 1 if _gemm_on_mkl() else num_threads
+
+
+def default_compute_type(device: str, intra_threads: int) -> str:
+    """The CTranslate2 compute type "auto" stands for: int8, except for a replica of more than one thread on a
+    first-generation AMD Zen CPU, where float32 is.
+
+    There int8 hardly gains from a second thread (Whisper base's encoder on a 10 s window: 728 ms on one thread,
+    673 ms on two) while float32 does (721 ms, 371 ms), and float32's greedy steps are faster too (87 against 121 ms
+    for one token). On one thread int8 is as fast or faster, and so it is on every other CPU measured: Zen 3 and
+    Zen 4 EPYCs (float32 1.3-2.2x slower) and Intel Xeons; on a Zen 5 EPYC the two tie (alignatt's updates 337-361
+    against 346-352 ms) and int8 holds a quarter of the weights (docs/benchmarks.md).
+    """
+    if device != "cuda" and intra_threads > 1 and _is_first_generation_zen():
+        return "float32"
+    return "int8"
 
 
 def _ctranslate2(options: BackendOptions) -> SpeechBackend:
@@ -129,9 +177,12 @@ def load_backend(options: BackendOptions) -> SpeechBackend:
     name = _ALIASES.get(options.backend, options.backend)
     if name not in BACKENDS:
         raise UserError(f"unknown speech backend {options.backend!r}; known: {', '.join(sorted(BACKENDS))}")
-    # Resolved before the cache, so that 0 and the count it stands for share one loaded model.
+    # Resolved before the cache, so that 0 and "auto" and what they stand for share one loaded model.
     intra = options.intra_threads or single_stream_intra_threads(options.num_threads)
-    return _load(dataclasses.replace(options, backend=name, intra_threads=intra))
+    compute_type = options.compute_type
+    if compute_type == "auto":
+        compute_type = default_compute_type(options.device, intra)
+    return _load(dataclasses.replace(options, backend=name, intra_threads=intra, compute_type=compute_type))
 
 
 @functools.lru_cache(maxsize=4)

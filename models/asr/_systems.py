@@ -67,6 +67,7 @@ def make_system(
     policy: AgreementPolicy[Any] | CountPolicy[Any] | AlignmentPolicy | None = None,
     num_threads: int = 2,
     intra_threads: int = 0,
+    compute_type: str = "auto",
     **overrides: Any,
 ) -> WhisperStreamingSystem | WhisperVadSystem:
     """A streaming Whisper system (speech -> text).
@@ -84,6 +85,7 @@ def make_system(
         intra_threads: threads per model replica (see `BackendOptions`); 0 picks what runs one stream fastest on
             this CPU, or all of `num_threads` for "baseline", as whisper_streaming runs faster-whisper. A server of
             many streams passes 1.
+        compute_type: CTranslate2 compute type (see `BackendOptions`); "auto" picks int8 or float32 for this CPU.
         **overrides: any other `StreamingOptions` field (step_ms, trim_after_ms, ...).
     """
     if preset not in (*PRESETS, "vad"):
@@ -107,7 +109,9 @@ def make_system(
     threads = int(num_threads)
     per_replica = int(intra_threads) or (threads if preset == "baseline" else 0)
     speech_backend = load_backend(
-        BackendOptions(backend=backend, model=model, num_threads=threads, intra_threads=per_replica)
+        BackendOptions(
+            backend=backend, model=model, num_threads=threads, intra_threads=per_replica, compute_type=compute_type
+        )
     )
     if preset == "vad":
         return WhisperVadSystem(speech_backend, options, name="whisper-vad")

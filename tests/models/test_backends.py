@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -15,7 +16,9 @@ from simulagent.models.asr import (
     BackendOptions,
     DecodeRequest,
     SpeechBackend,
+    _registry,
     decode_all,
+    default_compute_type,
     load_backend,
     single_stream_intra_threads,
 )
@@ -65,6 +68,39 @@ def test_single_stream_threads_follow_the_cpus_matrix_library(monkeypatch: pytes
     assert single_stream_intra_threads(4) == 1
     monkeypatch.setenv("CT2_USE_MKL", "0")
     assert single_stream_intra_threads(4) == 4
+
+
+@pytest.mark.parametrize(
+    ("vendor", "family", "model", "device", "intra_threads", "expected"),
+    [
+        ("AuthenticAMD", 23, 1, "cpu", 2, "float32"),  # Zen 1: int8 does not gain from the second thread
+        ("AuthenticAMD", 23, 8, "cpu", 2, "float32"),  # Zen+
+        ("AuthenticAMD", 23, 1, "cpu", 1, "int8"),  # one thread: int8 as fast, a quarter of the memory
+        ("AuthenticAMD", 23, 1, "cuda", 2, "int8"),
+        ("AuthenticAMD", 23, 0x31, "cpu", 2, "int8"),  # Zen 2
+        ("AuthenticAMD", 25, 1, "cpu", 2, "int8"),  # Zen 3
+        ("AuthenticAMD", 26, 2, "cpu", 2, "int8"),  # Zen 5: a tie, and int8 is a quarter of the memory
+        ("GenuineIntel", 6, 143, "cpu", 2, "int8"),
+    ],
+)
+def test_auto_compute_type_is_float32_only_where_int8_was_measured_slower(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    vendor: str,
+    family: int,
+    model: int,
+    device: str,
+    intra_threads: int,
+    expected: str,
+) -> None:
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(
+        f"processor\t: 0\nvendor_id\t: {vendor}\ncpu family\t: {family}\nmodel\t\t: {model}\n\n"
+        "processor\t: 1\nvendor_id\t: other\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(_registry, "_CPUINFO", cpuinfo)
+    assert default_compute_type(device, intra_threads) == expected
 
 
 @pytest.mark.slow
