@@ -13,11 +13,6 @@ server). The rules, in order:
    model is not keeping up: audio skipped within the window, or a stream with more than half of `max_backlog_ms`
    waiting. This catches what the capacity estimate misses: a system whose cost comes in bursts (decoding at
    pauses) looks cheap between the bursts, and a cold start has no estimate at all.
-   And a new stream is refused when, with it, the worker would have more streams than threads and a stream's audio
-   could wait longer than `max_backlog_ms` for the updates queued before its own: `ceil((n + 1) / threads)` of the
-   longest updates of the last three windows (`LoadSnapshot.longest_update_s`). The capacity estimate counts the
-   model's time, not the wait: on a 2-core Zen 1 EPYC three alignatt streams kept the model busy two thirds of the
-   time, yet with updates of 2.5-3 s a stream now and then waited for another's and skipped audio.
 4. Slow start, with `admission="measured"`: once one more stream would take the measured load past half of
    `max_model_load`, streams are admitted one per `load_window_s`, so the window has seen the last newcomer's cost
    before the next is judged (streams arriving a few seconds apart would otherwise all be judged on an estimate
@@ -112,7 +107,7 @@ class AdmissionPolicy:
         if streaming_sessions == 0:
             return _OK
         if self.options.admission == "measured":
-            strained = self._strain(load) or self._queueing(streaming_sessions, load)
+            strained = self._strain(load)
             if strained is not None:
                 return strained
             if self.elastic(streaming_sessions, load):
@@ -213,24 +208,6 @@ class AdmissionPolicy:
         if headroom is None:
             return _OK
         return Admission(True, "ok", f"the streams' steps have {headroom:.0%} of their range left")
-
-    def _queueing(self, streaming_sessions: int, load: LoadSnapshot) -> Admission | None:
-        """Rule 3's second part: the wait one more stream than the worker has threads could cause, in the worst
-        case `ceil((n + 1) / threads)` of the longest recent updates in turn, must stay within the backlog bound.
-        Where updates are short beside the bound it never refuses."""
-        rounds = math.ceil((streaming_sessions + 1) / load.threads)
-        if rounds <= 1 or load.audio_ms <= 0:
-            return None
-        wait_ms = 1000.0 * rounds * load.longest_update_s
-        bound = self.options.max_backlog_ms
-        if wait_ms <= bound:
-            return None
-        return Admission(
-            False,
-            "load",
-            f"updates take up to {load.longest_update_s:.1f} s: with one more stream a thread would run {rounds} in "
-            f"turn, and a stream's audio could wait {wait_ms / 1000:.1f} s, beyond the {bound / 1000:g} s it may hold",
-        )
 
     def _strain(self, load: LoadSnapshot) -> Admission | None:
         """Refusal when the open streams already show that the model is not keeping up, whatever the estimate of

@@ -30,7 +30,6 @@ ItemT = TypeVar("ItemT")
 
 # Enough updates for 16 streams at 10 updates per second over the longest window; older ones fall off first.
 _MAX_RECORDS = 50_000
-LONGEST_UPDATE_WINDOWS = 3  # how many load windows `LoadSnapshot.longest_update_s` looks back
 # The speech backend's default CPU threads, each a model replica of its own (`simulagent.models.asr.BackendOptions`).
 DEFAULT_THREADS = 2
 # Most updates one batch takes. A batch of 4 decoded 1.49x faster per window than one by one, 8 1.65x
@@ -65,9 +64,8 @@ class LoadSnapshot:
             (the buffer and the step grow over a stream's first seconds), so the window's real-time factor
             understates what they will cost.
         mean_step_headroom: the mean `step_headroom` of the others, now (None when there are none).
-        longest_update_s: the longest update of the last `LONGEST_UPDATE_WINDOWS` windows, the running ones so far
-            included (0 without any). Wider than the window: a system's step varies with what is said, and one
-            window's longest dips below the usual peak now and then.
+        longest_update_s: the longest update of the window (a batch counts as one), a running one so far
+            included (0 without any).
     """
 
     window_s: float
@@ -166,22 +164,21 @@ class LoadMeter:
         """Busy fraction and processed audio over the last `window_s` seconds."""
         now = self._clock()
         since = now - window_s
-        busy_in_window = busy_s = audio_ms = 0.0
+        busy_in_window = busy_s = audio_ms = longest_s = 0.0
         updates = 0
-        longest_since = now - LONGEST_UPDATE_WINDOWS * window_s
         with self._lock:
-            # Records are appended in the order of their ends, so the windows are suffixes.
-            recent = list(itertools.takewhile(lambda u: u.end_s > longest_since, reversed(self._updates)))
+            # Records are appended in the order of their ends, so the window is a suffix.
+            records = list(itertools.takewhile(lambda u: u.end_s > since, reversed(self._updates)))
             running = list(self._running)
             skipped_ms = sum(ms for at, ms in self._skips if at > since)
             largest_backlog_ms = max(self._backlogs_ms.values(), default=0.0)
             reports = list(self._headrooms.values())
-        longest_s = max((u.end_s - u.start_s for u in recent), default=0.0)
-        for update in itertools.takewhile(lambda u: u.end_s > since, recent):
+        for update in records:
             busy_in_window += update.end_s - max(update.start_s, since)
             busy_s += update.end_s - update.start_s
             audio_ms += update.audio_ms
             updates += 1
+            longest_s = max(longest_s, update.end_s - update.start_s)
         busy_in_window += sum(now - max(start, since) for start in running)
         longest_s = max([longest_s, *(now - start for start in running)])
         span = min(window_s, now - self._started_s)

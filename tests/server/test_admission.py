@@ -93,9 +93,7 @@ def test_load_meter_measures_busy_fraction_and_real_time_factor() -> None:
     recent = meter.snapshot(2.0)  # only the second update ended within the last 2 s
     assert recent.updates == 1 and recent.busy_fraction == pytest.approx(0.25)
     assert load.longest_update_s == pytest.approx(0.5)
-    sparse = meter.snapshot(1.0)  # no update in the window, the longest of the last three
-    assert sparse.updates == 0 and sparse.longest_update_s == pytest.approx(0.5)
-    assert meter.snapshot(0.4).longest_update_s == 0.0
+    assert meter.snapshot(1.0).longest_update_s == 0.0  # no update in the last second
     clock.t = 5.0
     meter.begin()  # an update still running counts as busy, and as long as it has run so far
     clock.t = 6.0
@@ -314,23 +312,6 @@ def test_streams_that_show_strain_refuse_newcomers_even_unmeasured() -> None:
     assert policy.admit_stream(0, skipping).admitted  # the first stream always
     fixed = AdmissionPolicy(ServerOptions(admission="fixed"))
     assert fixed.admit_stream(3, skipping).admitted
-
-
-def test_a_newcomer_that_could_make_updates_queue_past_the_backlog_bound_is_refused() -> None:
-    policy = AdmissionPolicy(ServerOptions(max_backlog_ms=5000.0, min_measured_audio_ms=1000.0))
-    # Two streams on two threads, updates of up to 2.6 s (a 2-core Zen 1 EPYC): room by the estimate, but a third
-    # stream would now and then wait for another's update, 5.2 s in all.
-    slow = dataclasses.replace(_load(0.33, 0.16), threads=2, longest_update_s=2.6)
-    assert policy.admit_stream(1, slow).admitted  # the second still has a thread of its own
-    refused = policy.admit_stream(2, slow)
-    assert not refused.admitted and refused.reason == "load" and "wait 5.2 s" in refused.message
-    assert policy.admit_stream(2, dataclasses.replace(slow, longest_update_s=2.4)).admitted
-    # Short updates: 16 streams on two threads wait at most 8 of 0.3 s.
-    fast = dataclasses.replace(_load(0.5, 0.04), threads=2, longest_update_s=0.3)
-    assert policy.admit_stream(15, fast).admitted
-    text = dataclasses.replace(_load(0.5, 0.0, audio_ms=0.0), threads=2, longest_update_s=3.0)
-    assert policy.admit_stream(5, text).admitted  # a text system's updates hold no audio back
-    assert AdmissionPolicy(ServerOptions(admission="fixed")).admit_stream(2, slow).admitted
 
 
 def test_past_half_the_budget_streams_come_in_one_per_window() -> None:
