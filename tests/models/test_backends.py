@@ -61,13 +61,20 @@ def test_backend_options_check_the_threads() -> None:
         BackendOptions(num_threads=0)
 
 
-def test_single_stream_threads_follow_the_cpus_matrix_library(monkeypatch: pytest.MonkeyPatch) -> None:
-    """One thread per replica where CTranslate2 uses Intel MKL, one replica on all threads with oneDNN; the
-    variable CTranslate2 itself reads decides when set."""
+def test_single_stream_threads_follow_the_cpus_matrix_library(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """One thread per replica where CTranslate2 uses Intel MKL, one replica on all threads with oneDNN unless the
+    CPU has AVX-512 VNNI; the variable CTranslate2 itself reads decides the library when set."""
+    cpuinfo = tmp_path / "cpuinfo"
+    monkeypatch.setattr(_registry, "_CPUINFO", cpuinfo)
+    cpuinfo.write_text("processor\t: 0\nvendor_id\t: AuthenticAMD\nflags\t\t: fpu avx2 fma\n\n", encoding="utf-8")
     monkeypatch.setenv("CT2_USE_MKL", "1")
     assert single_stream_intra_threads(4) == 1
     monkeypatch.setenv("CT2_USE_MKL", "0")
     assert single_stream_intra_threads(4) == 4
+    cpuinfo.write_text(
+        "processor\t: 0\nvendor_id\t: AuthenticAMD\nflags\t\t: fpu avx2 avx512f avx512_vnni\n\n", encoding="utf-8"
+    )
+    assert single_stream_intra_threads(4) == 1  # a Zen 5 EPYC: oneDNN's int8 decoding is faster on one thread
 
 
 @pytest.mark.parametrize(
