@@ -103,7 +103,7 @@ def load_system(name: str, kwargs: Mapping[str, str] | None = None) -> Streaming
             raise EvalError(f"{module_name!r} has no attribute {attr!r}")
     try:
         system = factory(**kwargs)
-    except TypeError as exc:
+    except (TypeError, ValueError) as exc:  # a wrong or out-of-range --system-args setting
         raise EvalError(f"cannot build system {name!r} with {kwargs}: {exc}") from exc
     if not isinstance(system, StreamingSystem):
         raise EvalError(f"{name!r} did not build a StreamingSystem (got {type(system).__name__})")

@@ -85,6 +85,8 @@ def test_load_system_by_name_and_path() -> None:
         load_system("no_such_module_xyz:f")
     with pytest.raises(EvalError, match="k must be an integer"):
         make_waitk_lookup(k="two")
+    with pytest.raises(EvalError, match=r"cannot build system 'whisper-alignatt'.*compute_type must be one of"):
+        load_system("whisper-alignatt", {"compute_type": "int7"})
 
 
 def test_atd_of_text_logs_uses_the_text_branch() -> None:
