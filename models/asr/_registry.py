@@ -127,9 +127,9 @@ def default_compute_type(device: str, intra_threads: int) -> str:
 
     There int8 hardly gains from a second thread (Whisper base's encoder on a 10 s window: 728 ms on one thread,
     673 ms on two) while float32 does (721 ms, 371 ms), and float32's greedy steps are faster too (87 against 121 ms
-    for one token). On one thread int8 is as fast or faster, and so it is on every other CPU measured: Zen 3 and
-    Zen 4 EPYCs (float32 1.3-2.2x slower) and Intel Xeons; on a Zen 5 EPYC the two tie (alignatt's updates 337-361
-    against 346-352 ms) and int8 holds a quarter of the weights (docs/benchmarks.md).
+    for one token). On one thread int8 is as fast or faster, and so it is on the other CPUs measured: an AVX-512
+    EPYC (float32's encoder 181-231 ms against int8's 84 ms) and Intel Xeons; on a Zen 5 EPYC the two tie
+    (alignatt's updates 337-361 against 346-352 ms) and int8 holds a quarter of the weights (docs/benchmarks.md).
     """
     if device != "cuda" and intra_threads > 1 and _is_first_generation_zen():
         return "float32"
