@@ -9,22 +9,27 @@ previous text, as a streaming update does.
 - `batch`: B windows of different sentences (each with a forced prefix of its own first words, as a streaming update
   has its committed words) decoded as one batch (`decode_batch`) and one by one, alternating, on one replica of one
   thread (as the server runs it); the median time per window of each way over `--repeats` runs, with the range.
+  `--mixed` gives the windows different lengths, as a server's streams have (8 to 11 s of audio: 10 to 12 s windows).
 
 Usage:
     python bench/speech_sets.py de-en --num 100
     python bench/decode_throughput.py replicas out/speech_sets/de-en --task translate --lang de
     python bench/decode_throughput.py batch out/speech_sets/de-en --task translate --lang de --sizes 1 2 4 8
+    python bench/decode_throughput.py batch out/speech_sets/de-en --task translate --lang de --sizes 4 8 --mixed
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import itertools
 import statistics
 import threading
 import time
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 _WINDOW_S = 8.0
 _PROMPT = "What was said before, already committed, comes to the decoder as previous text."
@@ -76,7 +81,8 @@ def batches(clips: list[Any], request: Any, sizes: list[int], repeats: int) -> N
     for clip in clips[: max(sizes)]:
         first_words = " ".join(backend.decode(clip, request).text.split()[:4])
         items.append((clip, dataclasses.replace(request, prefix=first_words)))
-    print(f"{len(items)} windows of {_WINDOW_S:g} s, one replica of one thread")
+    seconds = sorted({round(samples.shape[0] / 16_000, 1) for samples, _ in items})
+    print(f"{len(items)} windows of {', '.join(f'{s:g}' for s in seconds)} s of audio, one replica of one thread")
     for size in sizes:
         batch = items[:size]
         together: list[float] = []
@@ -108,6 +114,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="replicas: how long each configuration decodes")
     parser.add_argument("--sizes", type=int, nargs="+", default=[1, 2, 4, 8], help="batch: batch sizes")
     parser.add_argument("--repeats", type=int, default=5, help="batch: runs of each way")
+    parser.add_argument("--mixed", action="store_true", help="batch: windows of 8, 9, 10 and 11 s of audio in turn")
     args = parser.parse_args()
 
     from simulagent.audio import load_audio
@@ -115,6 +122,11 @@ def main() -> None:
 
     paths = [Path(line) for line in (args.speech_set / "source.txt").read_text().split()][:16]
     clips = [load_audio(path)[: int(_WINDOW_S * 16_000)] for path in paths]
+    if args.mixed:
+        # The sentences back to back, cut into pieces of 8, 9, 10 and 11 s in turn (most sentences are shorter).
+        speech = np.concatenate([load_audio(path) for path in paths])
+        starts = np.cumsum([0, *(int((_WINDOW_S + k % 4) * 16_000) for k in range(len(paths)))])
+        clips = [speech[begin:end] for begin, end in itertools.pairwise(starts) if end <= len(speech)]
     request = DecodeRequest(
         args.task, args.lang, prompt=_PROMPT, encoder_context="audio", min_encoder_context_ms=10_000
     )

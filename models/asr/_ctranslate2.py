@@ -54,6 +54,8 @@ _PRIMITIVE_CACHE_CAPACITY = "64"
 # Prompts of at least this many tokens share a batch, cut to the shortest of them; shorter ones (a stream's first
 # words) only batch with prompts of their own length, so that a batch never strips a long context to a few tokens.
 _LONG_PROMPT_TOKENS = 16
+# Windows of a batch at most this much longer than the shortest of their group are padded to share a decoder call.
+_MAX_SHARED_PADDING_MS = 5_000.0
 
 
 def cut_repetition(tokens: list[int], min_span: int = _MIN_LOOP_TOKENS) -> list[int]:
@@ -76,11 +78,12 @@ def cut_repetition(tokens: list[int], min_span: int = _MIN_LOOP_TOKENS) -> list[
 
 @dataclass(frozen=True, eq=False)
 class _Prepared:
-    """One window, ready for the model: its features and token sequences."""
+    """One window, ready for the model: its audio, the window it is encoded in, and its token sequences."""
 
     request: DecodeRequest
     tokenizer: Any
-    features: FloatArray  # (1, n_mels, frames)
+    samples: FloatArray  # (num_samples,), 16 kHz
+    window_ms: float  # the encoder window: the audio, then zeros
     content_frames: int  # mel frames of audio, the rest is padding
     prompt: list[int]  # <|startofprev|> and previous text, or empty
     prefix: list[int]  # the forced start of the output
@@ -88,11 +91,37 @@ class _Prepared:
 
 
 def _batch_key(item: _Prepared) -> tuple[Any, ...]:
-    """Windows of one key can share a decoder call: CTranslate2 batches one feature shape, one beam, and one
-    position of the start of transcript (prompts are cut to match, see `_LONG_PROMPT_TOKENS`)."""
+    """Windows of one key can share a decoder call once their windows are made one length (`_share_windows`):
+    CTranslate2 batches one beam and one position of the start of transcript (prompts are cut to match, see
+    `_LONG_PROMPT_TOKENS`)."""
     num_prompt = len(item.prompt)
     prompt_key = -1 if num_prompt >= _LONG_PROMPT_TOKENS else num_prompt
-    return (item.features.shape[-1], item.request.beam_size, tuple(item.tokenizer.sot_sequence), prompt_key)
+    return (item.request.beam_size, tuple(item.tokenizer.sot_sequence), prompt_key)
+
+
+def _share_windows(prepared: Sequence[_Prepared]) -> list[list[int]]:
+    """Group the windows of a batch into decoder calls: windows of one `_batch_key` whose lengths lie within
+    `_MAX_SHARED_PADDING_MS` of the shortest of their group are padded to the longest of it, so they share one
+    `generate` and one `align` (returns the indices of each group, longest window first).
+
+    A server's streams buffer different lengths of audio (10-14 s windows, seldom more), so grouping by exact length
+    split a batch of 5 into up to 4 calls, one after another; padding costs each padded window a little more encoder
+    time (the encoder's cost grows with its window) and hardly changes what it reads (Whisper was trained on
+    zero-padded 30 s windows).
+    """
+    by_key: dict[tuple[Any, ...], list[int]] = {}
+    for index, item in enumerate(prepared):
+        by_key.setdefault(_batch_key(item), []).append(index)
+    groups: list[list[int]] = []
+    for indices in by_key.values():
+        group: list[int] = []
+        for index in sorted(indices, key=lambda i: prepared[i].window_ms):
+            if group and prepared[index].window_ms > prepared[group[0]].window_ms + _MAX_SHARED_PADDING_MS:
+                groups.append(group[::-1])
+                group = []
+            group.append(index)
+        groups.append(group[::-1])
+    return groups
 
 
 def _words(tokenizer: Any, result: Any, all_tokens: list[int], num_prefix: int) -> tuple[Word, ...]:
@@ -193,27 +222,30 @@ class CTranslate2Backend:
 
     def decode_batch(self, items: Sequence[tuple[FloatArray, DecodeRequest]]) -> list[Hypothesis]:
         """Decode windows of different streams together: each window is encoded on its own (a batch of encoder
-        windows ran slower than one by one), and the windows that can share a decoder call (the same window length,
-        beam and start of transcript, see `_batch_key`) are decoded and aligned in one call each. At batch 1 a
-        greedy step is a chain of matrix-vector products that reads every weight for one token; a batch reads them
-        once for all its windows: on one thread, 8 windows took 645 ms each in a batch against 1062 ms one by one,
-        the encoder included (docs/benchmarks.md)."""
+        windows ran slower than one by one), and the windows that can share a decoder call (the same beam and start
+        of transcript, window lengths within a few seconds, padded to one length: `_share_windows`) are decoded and
+        aligned in one call each. At batch 1 a greedy step is a chain of matrix-vector products that reads every
+        weight for one token; a batch reads them once for all its windows: on one thread, 8 windows took 645 ms
+        each in a batch against 1062 ms one by one, the encoder included (docs/benchmarks.md)."""
         import ctranslate2
 
         prepared = [self._prepare(samples, request) for samples, request in items]
+        groups = _share_windows(prepared)
+        for group in groups:
+            window_ms = prepared[group[0]].window_ms
+            for index in group[1:]:
+                prepared[index] = dataclasses.replace(prepared[index], window_ms=window_ms)
 
         # No lock: CTranslate2 queues concurrent calls to its replicas, and the rest reads shared state only.
         def encode(item: _Prepared) -> Any:
-            return np.asarray(self._model.model.encode(ctranslate2.StorageView.from_array(item.features), to_cpu=True))
+            features = ctranslate2.StorageView.from_array(self._features(item))
+            return np.asarray(self._model.model.encode(features, to_cpu=True))
 
         encoded = list(self._encoders.map(encode, prepared)) if len(prepared) > 1 else [encode(prepared[0])]
-        groups: dict[tuple[Any, ...], list[int]] = {}
-        for index, item in enumerate(prepared):
-            groups.setdefault(_batch_key(item), []).append(index)
         results: list[Hypothesis | None] = [None] * len(prepared)
-        for indices in groups.values():
+        for group in groups:
             for index, hypothesis in zip(
-                indices, self._decode_group([prepared[i] for i in indices], [encoded[i] for i in indices]), strict=True
+                group, self._decode_group([prepared[i] for i in group], [encoded[i] for i in group]), strict=True
             ):
                 results[index] = hypothesis
         return [r for r in results if r is not None]
@@ -231,11 +263,6 @@ class CTranslate2Backend:
             # very edge), then round up to whole seconds (see the module's docstring).
             window_ms = max(request.min_encoder_context_ms, audio_ms + 400.0)
             window_ms = min(_MAX_WINDOW_MS, _WINDOW_STEP_MS * math.ceil(window_ms / _WINDOW_STEP_MS))
-        num_window_samples = round(window_ms * SAMPLE_RATE_HZ / 1000)
-        padded = np.zeros(num_window_samples, dtype=np.float32)
-        padded[: min(num_samples, num_window_samples)] = samples[:num_window_samples]
-        features = self._model.feature_extractor(padded)  # (n_mels, num_frames + 1)
-        num_frames = 2 * int(window_ms // _ENCODER_FRAME_MS)
         prompt: list[int] = []
         if request.prompt.strip():
             prompt_tokens = tokenizer.encode(" " + request.prompt.strip())
@@ -246,15 +273,26 @@ class CTranslate2Backend:
         return _Prepared(
             request=request,
             tokenizer=tokenizer,
-            features=np.ascontiguousarray(features[None, :, :num_frames], dtype=np.float32),
-            content_frames=min(num_frames, math.ceil(audio_ms / _FRAME_MS)),
+            samples=samples,
+            window_ms=window_ms,
+            content_frames=min(2 * int(window_ms // _ENCODER_FRAME_MS), math.ceil(audio_ms / _FRAME_MS)),
             prompt=prompt,
             prefix=tokenizer.encode(" " + request.prefix.strip()) if request.prefix.strip() else [],
             budget=budget,
         )
 
+    def _features(self, item: _Prepared) -> FloatArray:
+        """The log-mel features of the item's audio, zero-padded to its window, shape (1, n_mels, frames)."""
+        num_window_samples = round(item.window_ms * SAMPLE_RATE_HZ / 1000)
+        padded = np.zeros(num_window_samples, dtype=np.float32)
+        num_samples = min(item.samples.shape[0], num_window_samples)
+        padded[:num_samples] = item.samples[:num_samples]
+        features = self._model.feature_extractor(padded)  # (n_mels, num_frames + 1)
+        num_frames = 2 * int(item.window_ms // _ENCODER_FRAME_MS)
+        return np.ascontiguousarray(features[None, :, :num_frames], dtype=np.float32)
+
     def _decode_group(self, group: list[_Prepared], encoded: list[Any]) -> list[Hypothesis]:
-        """One `generate` (and one `align`) for windows of one `_batch_key`."""
+        """One `generate` (and one `align`) for windows of one `_batch_key` and one window length."""
         import ctranslate2
 
         # CTranslate2 needs the start of transcript at one position in the whole batch: previous-text prompts are

@@ -259,10 +259,11 @@ def test_encoder_windows_come_in_whole_seconds(tiny_backend: Any, english_exampl
 
 @pytest.mark.slow
 def test_ctranslate2_decodes_a_batch_as_it_decodes_each_window(
-    tiny_backend: SpeechBackend, english_example: tuple[FloatArray, str]
+    tiny_backend: Any, english_example: tuple[FloatArray, str]
 ) -> None:
-    """Windows of one length, with and without a forced prefix and of different lengths of audio, share one batch
-    and read as they read alone; one of another window length goes in a batch of its own."""
+    """Windows with and without a forced prefix, of different lengths of audio and of windows up to 5 s apart share
+    one decoder call, padded to the longest window, and read as each reads alone in that window; a window further
+    apart gets a call of its own."""
     audio, _ = english_example
     base = DecodeRequest(language="en", encoder_context="audio", min_encoder_context_ms=10_000)
     items = [
@@ -270,11 +271,30 @@ def test_ctranslate2_decodes_a_batch_as_it_decodes_each_window(
         (audio[: 4 * 16_000], base),
         (audio, dataclasses.replace(base, prefix="This is a")),
         (audio, dataclasses.replace(base, min_encoder_context_ms=12_000)),
+        (audio, dataclasses.replace(base, min_encoder_context_ms=20_000)),
     ]
+    batch_sizes: list[int] = []
+    inner = tiny_backend._model.model
+
+    class Recording:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(inner, name)
+
+        def generate(self, features: Any, prompts: Any, **kwargs: Any) -> Any:
+            batch_sizes.append(len(prompts))
+            return inner.generate(features, prompts, **kwargs)
+
     assert tiny_backend.capabilities.batched_decode
-    batch: Any = tiny_backend
-    together = batch.decode_batch(items)
-    alone = [tiny_backend.decode(samples, request) for samples, request in items]
+    tiny_backend._model.model = Recording()
+    try:
+        together = tiny_backend.decode_batch(items)
+    finally:
+        tiny_backend._model.model = inner
+    assert sorted(batch_sizes) == [1, 4]
+    # Alone, each window as the batch padded it: the first four to 12 s, the last one kept at 20 s.
+    requests = [dataclasses.replace(request, min_encoder_context_ms=12_000) for _, request in items[:4]]
+    requests.append(items[4][1])
+    alone = [tiny_backend.decode(samples, request) for (samples, _), request in zip(items, requests, strict=True)]
     assert [h.text for h in together] == [h.text for h in alone]
     assert [h.words for h in together] == [h.words for h in alone]
     assert all(h.text for h in together)
