@@ -41,6 +41,7 @@ __all__ = [
     "WhisperStreamingState",
     "WhisperStreamingSystem",
     "check_language_pair",
+    "cut_word_loop",
     "drop_repeated_head",
 ]
 
@@ -50,6 +51,8 @@ _SETTLE_MS = 1_000.0
 # A continuation whose first words repeat this many of the last committed words is a restart, not speech.
 _MIN_REPEAT_WORDS = 4
 _REPEAT_LOOKBACK_WORDS = 40
+# A word said more times than this in a row (committed words included) is a decoding loop, not speech.
+_MAX_WORD_RUN = 3
 # Whisper decodes at most 30 s; the buffer is kept below that whatever arrives in one step.
 _MAX_DECODE_SAMPLES = 29 * SAMPLE_RATE_HZ
 # The most audio one update takes into the buffer (the adaptive step's ceiling too).
@@ -87,6 +90,31 @@ def drop_repeated_head(committed: list[Word], words: list[Word], min_words: int 
     if longest >= min_words:
         return words[longest:]
     return words
+
+
+def cut_word_loop(said: Sequence[str], heard: Sequence[str], max_run: int = _MAX_WORD_RUN) -> int | None:
+    """Where a decoding loop starts in `heard`, or None when there is none.
+
+    Whisper conditioned on its own text can fall into saying one word over and over ("My colleague in my my my my
+    ..." on a German stream, from a prompt ending in "my"); with that text back in the next prompt it does not get
+    out. A run of more than `max_run` identical words (normalised), counting the last words of `said` (the text
+    committed before), is such a loop: the index returned is where its run begins in `heard` (0 when it began in
+    `said`), so the words before it can be kept. Three in a row ("no, no, no") may be speech.
+
+    Args:
+        said: words committed before, oldest first (only the last `max_run` count).
+        heard: the words of the new hypothesis.
+        max_run: the most times one word may come in a row.
+    """
+    tail = [normalize_word(w) for w in said[max(0, len(said) - max_run) :]]
+    words = [*tail, *(normalize_word(w) for w in heard)]
+    run_start = 0
+    for i in range(1, len(words)):
+        if not words[i] or words[i] != words[i - 1]:
+            run_start = i
+        elif i - run_start >= max_run and i >= len(tail):
+            return max(0, run_start - len(tail))
+    return None
 
 
 @dataclass(frozen=True)
@@ -143,6 +171,7 @@ class WhisperStreamingState:
         received_ms: stream time of the end of the buffer (the audio taken so far).
         decoded_until_ms: `received_ms` at the last update.
         committed: committed words, in stream time.
+        prompt_from: index of the first committed word that may condition the decoder (a loop resets it).
         pending: committed text not yet popped.
         unstable: the uncommitted words of the latest hypothesis (for display only).
         policy_state: the agreement policy's own state.
@@ -158,6 +187,7 @@ class WhisperStreamingState:
     received_ms: float = 0.0
     decoded_until_ms: float = 0.0
     committed: list[Word] = field(default_factory=list)
+    prompt_from: int = 0
     pending: list[str] = field(default_factory=list)
     unstable: list[str] = field(default_factory=list)
     policy_state: Any = None
@@ -393,7 +423,7 @@ class WhisperStreamingSystem:
             state.buffer = state.buffer[num_cut:]
             state.buffer_start_ms += 1000.0 * num_cut / SAMPLE_RATE_HZ
         inside = [w for w in state.committed if w.start_ms >= state.buffer_start_ms]
-        before = state.committed[: len(state.committed) - len(inside)]
+        before = state.committed[state.prompt_from : len(state.committed) - len(inside)]
         prompt = " ".join(w.text for w in before)[-opts.prompt_chars :] if opts.prompt_chars else ""
         return DecodeRequest(
             task=opts.task,
@@ -413,6 +443,12 @@ class WhisperStreamingSystem:
         words = [w.shifted(state.buffer_start_ms) for w in hypothesis.words] if hypothesis else []
         # Compared with the prompt's words too: on the silence left after a trim, Whisper tends to say its prompt.
         words = drop_repeated_head(state.committed[-_REPEAT_LOOKBACK_WORDS:], words)
+        loop_at = cut_word_loop([w.text for w in state.committed[-_MAX_WORD_RUN:]], [w.text for w in words])
+        if loop_at is not None:
+            # Keep what came before the loop, and let none of the text so far condition the next decodes: as
+            # whisper does when its output turns repetitive, the decoder starts again from the audio alone.
+            words = words[:loop_at]
+            state.prompt_from = len(state.committed)
         count = max(0, min(self._decide(state, words, final), len(words)))
         if count:
             self._commit(state, words[:count])

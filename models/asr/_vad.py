@@ -18,7 +18,7 @@ import numpy as np
 from simulagent.audio import resample
 from simulagent.errors import UserError
 from simulagent.memory import trim_now_and_then
-from simulagent.models.asr._streaming import StreamingOptions, check_language_pair
+from simulagent.models.asr._streaming import StreamingOptions, check_language_pair, cut_word_loop
 from simulagent.models.asr._types import SAMPLE_RATE_HZ, DecodeRequest, SpeechBackend
 from simulagent.types import FloatArray, Segment, SpeechSegment, SystemSpec, TextSegment
 
@@ -125,6 +125,7 @@ class WhisperVadState:
         silence_ms: silence since the last speech frame.
         ready: finished segments waiting to be decoded, with their start times.
         committed_text: everything emitted so far (its tail is the next prompt).
+        prompt_from: index of the first text of `committed_text` that may be the prompt (a loop resets it).
         received_ms: source read so far.
     """
 
@@ -135,6 +136,7 @@ class WhisperVadState:
     silence_ms: float = 0.0
     ready: list[tuple[float, FloatArray]] = field(default_factory=list)
     committed_text: list[str] = field(default_factory=list)
+    prompt_from: int = 0
     unstable: list[str] = field(default_factory=list)  # always empty: nothing is shown before it is decoded
     received_ms: float = 0.0
     source_finished: bool = False
@@ -258,7 +260,8 @@ class WhisperVadSystem:
     def _decode(self, audio: FloatArray, state: WhisperVadState) -> str:
         trim_now_and_then()  # segments of every length fragment the heap (see simulagent.memory)
         opts = self._options
-        prompt = " ".join(state.committed_text)[-opts.prompt_chars :] if opts.prompt_chars else ""
+        said = " ".join(state.committed_text[state.prompt_from :])
+        prompt = said[-opts.prompt_chars :] if opts.prompt_chars else ""
         request = DecodeRequest(
             task=opts.task,
             language=opts.source_lang,
@@ -267,4 +270,11 @@ class WhisperVadSystem:
             min_encoder_context_ms=opts.min_encoder_context_ms,
             word_timestamps=False,
         )
-        return self._backend.decode(audio, request).text
+        words = self._backend.decode(audio, request).text.split()
+        loop_at = cut_word_loop(said.split(), words)
+        if loop_at is not None:
+            # As the streaming system does (`cut_word_loop`): keep the words before the loop, and decode the next
+            # segments with none of the text before them as their prompt.
+            words = words[:loop_at]
+            state.prompt_from = len(state.committed_text)
+        return " ".join(words)

@@ -275,6 +275,50 @@ def test_a_continuation_that_repeats_committed_words_is_dropped() -> None:
     assert len(drop_repeated_head(committed, words("Tokyo is big"))) == 3
 
 
+def test_a_word_said_again_and_again_is_a_loop() -> None:
+    from simulagent.models.asr._streaming import cut_word_loop
+
+    # "My colleague in my my my my ...": the run began among the committed words, so none of it is kept.
+    assert cut_word_loop(["colleague", "in", "my"], ["my", "my", "my"]) == 0
+    assert cut_word_loop([], ["I", "said", "no", "no", "no", "no", "today"]) == 2
+    assert cut_word_loop(["No,"], ["no,", "no!", "NO", "again"]) == 0  # case and punctuation do not matter
+    # Three in a row may be speech; so may a word said again after another.
+    assert cut_word_loop([], ["no,", "no,", "no."]) is None
+    assert cut_word_loop(["very"], ["very", "good", "good"]) is None
+    assert cut_word_loop(["my", "my", "my", "my"], ["opinion"]) is None  # only new words can make a loop
+    assert cut_word_loop(["a"], ["b", ",", ",", ",", ","]) is None  # punctuation alone is no word
+    assert cut_word_loop([], []) is None
+
+
+class _LoopOnPrompt(ScriptedBackend):
+    """Hears the scripted words, except when its prompt ends with "w4.": then it says "w4" three times, as Whisper
+    base did on a German stream whose prompt ended with "my"."""
+
+    def decode(self, samples: FloatArray, request: Any) -> Any:
+        from simulagent.models.asr import Hypothesis
+
+        if request.prompt.endswith("w4."):
+            self.calls.append(request)
+            loop = tuple(Word("w4", 100.0 * i, 100.0 * i + 80.0) for i in range(3))
+            return Hypothesis("w4 w4 w4", loop)
+        return super().decode(samples, request)
+
+
+def test_a_loop_fed_by_the_prompt_is_cut_and_the_prompt_reset() -> None:
+    backend = _LoopOnPrompt()
+    options = StreamingOptions(
+        task="transcribe", source_lang="en", target_lang="en", step_ms=500.0, trim_after_ms=1_000.0
+    )
+    system = WhisperStreamingSystem(backend, options, policy=AlignAtt(frame_threshold=5))
+    text = text_of(run(system, scripted_audio(12), 250.0))
+    # The buffer is cut after "w4.", which then ends the prompt: the loop comes once, and is neither committed nor
+    # fed back, since the next prompts start after it.
+    assert text == " ".join(script_word(i) for i in range(12))
+    looped = [i for i, call in enumerate(backend.calls) if call.prompt.endswith("w4.")]
+    assert len(looped) == 1
+    assert all("w4." not in call.prompt for call in backend.calls[looped[0] + 1 :])
+
+
 def test_a_policy_of_no_known_kind_is_refused(scripted_backend: ScriptedBackend) -> None:
     options = StreamingOptions(task="transcribe", source_lang="en", target_lang="en")
     bad: Any = object()

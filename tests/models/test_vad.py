@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+from typing import Any
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ from simulagent.models.asr import SileroVad, SpeechBackend, StreamingOptions, Va
 from simulagent.models.asr._vad import VadStreamState
 from simulagent.types import FloatArray, StreamingSystem
 
+from .conftest import ScriptedBackend
 from .test_backends import word_error_rate
 from .test_streaming import run, text_of
 
@@ -60,3 +62,29 @@ def test_segments_at_pauses_streaming_equals_offline(
     assert word_error_rate(f"{transcript} {transcript}", text_of(streaming)) < 0.35
     offline = run(system, two_utterances, chunk_ms=two_utterances.shape[0] / 16)
     assert text_of(offline) == text_of(streaming)
+
+
+class _LoopingSegments(ScriptedBackend):
+    """Says "I said my" for the first segment; later, "my my my my" while its prompt ends with "my" (a loop fed by the
+    prompt), else "all good"."""
+
+    def decode(self, samples: FloatArray, request: Any) -> Any:
+        from simulagent.models.asr import Hypothesis
+
+        self.calls.append(request)
+        if len(self.calls) == 1:
+            return Hypothesis("I said my")
+        return Hypothesis("my my my my" if request.prompt.endswith("my") else "all good")
+
+
+def test_a_segment_that_loops_on_its_prompt_is_cut_and_the_prompt_reset(
+    vad: SileroVad, english_example: tuple[FloatArray, str]
+) -> None:
+    audio = english_example[0][:32_000]
+    silence = np.zeros(16_000, dtype=np.float32)
+    three_utterances = np.concatenate([audio, silence, audio, silence, audio, silence])
+    backend = _LoopingSegments()
+    options = StreamingOptions(task="transcribe", source_lang="en", target_lang="en", encoder_context="audio")
+    text = text_of(run(WhisperVadSystem(backend, options, vad=vad), three_utterances, 250.0))
+    assert [call.prompt for call in backend.calls] == ["", "I said my", ""]
+    assert text == "I said my all good"
