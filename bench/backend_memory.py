@@ -2,6 +2,8 @@
 
 Decodes `--decodes` segments cut at random places and lengths (seeded) from the sentences of a synthetic speech set,
 as a VAD system hands its segments to Whisper, and prints RSS every 25 decodes with the median decode time.
+With `--batch N` each decode is a `decode_batch` of 1 to N segments with word timestamps, as a server's batched
+streaming updates are.
 Run it in a fresh process per setting; environment variables such as `ONEDNN_PRIMITIVE_CACHE_CAPACITY` or
 `MKL_DISABLE_FAST_MM` apply to the run.
 
@@ -11,6 +13,7 @@ Usage:
     python bench/backend_memory.py out/speech_sets/de-en --decodes 200 --window-step-ms 20    # windows of any length
     python bench/backend_memory.py out/speech_sets/de-en --decodes 200 --trim-every 10        # malloc_trim too
     python bench/backend_memory.py out/speech_sets/de-en --decodes 150 --fixed-length-s 6
+    python bench/backend_memory.py out/speech_sets/de-en --decodes 300 --batch 8 --trim-every 10  # as a server's batches
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ def main() -> None:
     parser.add_argument("--fixed-length-s", type=float, default=0.0, help="every segment this long instead")
     parser.add_argument("--window-step-ms", type=float, default=0.0, help="override the encoder window rounding")
     parser.add_argument("--trim-every", type=int, default=0, help="malloc_trim(0) after every N decodes")
+    parser.add_argument("--batch", type=int, default=0, help="decode batches of 1 to this many segments")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 
@@ -64,16 +68,21 @@ def main() -> None:
         language=args.lang,
         encoder_context="audio",
         min_encoder_context_ms=10_000.0,
-        word_timestamps=False,
+        word_timestamps=args.batch > 0,
     )
     times: list[float] = []
     print(f"start: {rss_mb():.0f} MB", flush=True)
     for i in range(args.decodes):
-        length_s = args.fixed_length_s or rng.uniform(args.min_s, args.max_s)
-        start_s = rng.uniform(0.0, audio.shape[0] / 16_000 - length_s)
-        segment = audio[int(start_s * 16_000) : int((start_s + length_s) * 16_000)]
+        segments = []
+        for _ in range(rng.randint(1, args.batch) if args.batch else 1):
+            length_s = args.fixed_length_s or rng.uniform(args.min_s, args.max_s)
+            start_s = rng.uniform(0.0, audio.shape[0] / 16_000 - length_s)
+            segments.append(audio[int(start_s * 16_000) : int((start_s + length_s) * 16_000)])
         began = time.perf_counter()
-        backend.decode(segment, request)
+        if args.batch:
+            backend.decode_batch([(segment, request) for segment in segments])  # type: ignore[attr-defined]
+        else:
+            backend.decode(segments[0], request)
         times.append(time.perf_counter() - began)
         if libc is not None and (i + 1) % args.trim_every == 0:
             libc.malloc_trim(0)
