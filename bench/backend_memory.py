@@ -13,7 +13,7 @@ Usage:
     python bench/backend_memory.py out/speech_sets/de-en --decodes 200 --window-step-ms 20    # windows of any length
     python bench/backend_memory.py out/speech_sets/de-en --decodes 200 --trim-every 10        # malloc_trim too
     python bench/backend_memory.py out/speech_sets/de-en --decodes 150 --fixed-length-s 6
-    python bench/backend_memory.py out/speech_sets/de-en --decodes 300 --batch 8 --trim-every 10  # as a server's batches
+    python bench/backend_memory.py out/speech_sets/de-en --decodes 300 --batch 8 --trim-every 10  # a server's batches
 """
 
 from __future__ import annotations
