@@ -45,16 +45,26 @@ def system_session_factory(
 # fastest on every CPU measured, even where one stream alone runs faster on a replica of all threads
 # (`simulagent.models.asr.single_stream_intra_threads`).
 _INTRA_THREADS = 1
+# A stream's first update comes after one step, not the alignatt preset's longer first wait (`first_step_ms`, 0: the
+# step): admission judges a new stream by its first update (`simulagent.agent.server.admission`), and with clients
+# arriving 3 s apart a 3 s wait refused every other one for want of it (6 admitted of 16 where 8-9 fit). Under
+# real-time pacing a first update that commits nothing delays no later word; the longer wait is for the
+# computation-aware latency of one stream run as fast as it decodes.
+_FIRST_STEP_MS = 0.0
 
 
 def _build_shared(make_system: Callable[..., Any]) -> Any:
-    """Call a `--system` factory, telling it to run a replica per thread when it takes `intra_threads`."""
+    """Call a `--system` factory, telling it to run a replica per thread and its first update after one step when
+    it takes `intra_threads` and `first_step_ms` (or any keyword)."""
     try:
-        parameters = inspect.signature(make_system).parameters.values()
+        parameters = list(inspect.signature(make_system).parameters.values())
     except (TypeError, ValueError):  # a builtin or C callable: nothing to tell
         return make_system()
-    takes = any(p.name == "intra_threads" or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
-    return make_system(intra_threads=_INTRA_THREADS) if takes else make_system()
+    settings = {"intra_threads": _INTRA_THREADS, "first_step_ms": _FIRST_STEP_MS}
+    if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
+        names = {p.name for p in parameters}
+        settings = {name: value for name, value in settings.items() if name in names}
+    return make_system(**settings)
 
 
 def _streaming_session(
@@ -116,6 +126,7 @@ def _default_factory(
                         target_lang=target,
                         num_threads=config.models.num_threads,
                         intra_threads=_INTRA_THREADS,
+                        first_step_ms=_FIRST_STEP_MS,
                         compute_type=config.models.compute_type,
                     )
                     systems[(source, target)] = system

@@ -126,6 +126,7 @@ class StreamingOptions:
         source_lang: language spoken.
         target_lang: language written ("en" for translate, `source_lang` for transcribe).
         step_ms: new audio needed before the next update (whisper_streaming's min-chunk-size).
+        first_step_ms: audio needed before a stream's first update (0: `step_ms`).
         max_compute_ratio: adaptive step: the step grows so one update takes at most this fraction of it (0 off).
         encoder_context: "full" (zero-padded 30 s window, as trained) or "audio" (the buffered audio only).
         min_encoder_context_ms: lower bound of the encoder window with "audio" context.
@@ -139,6 +140,7 @@ class StreamingOptions:
     source_lang: str = "fr"
     target_lang: str = "en"
     step_ms: float = 1000.0
+    first_step_ms: float = 0.0
     max_compute_ratio: float = 0.0
     encoder_context: Literal["full", "audio"] = "full"
     min_encoder_context_ms: float = 0.0
@@ -150,6 +152,8 @@ class StreamingOptions:
     def __post_init__(self) -> None:
         if not 50.0 <= self.step_ms <= 10_000.0:
             raise ValueError(f"step_ms must be in [50, 10000]; got {self.step_ms}")
+        if self.first_step_ms and not 50.0 <= self.first_step_ms <= 10_000.0:
+            raise ValueError(f"first_step_ms must be 0 or in [50, 10000]; got {self.first_step_ms}")
         if not 0.0 <= self.max_compute_ratio <= 1.0:
             raise ValueError(f"max_compute_ratio must be in [0, 1]; got {self.max_compute_ratio}")
         if not 1_000.0 <= self.trim_after_ms <= self.max_buffer_ms <= 29_000.0:
@@ -382,7 +386,10 @@ class WhisperStreamingSystem:
         unread = state.unread.shape[0]
         if state.source_finished and unread <= max_take:
             return unread, True
-        if unread >= max_take or 1000.0 * unread / SAMPLE_RATE_HZ >= state.step_ms:
+        step_ms = state.step_ms
+        if state.num_updates == 0 and self._options.first_step_ms:
+            step_ms = self._options.first_step_ms
+        if unread >= max_take or 1000.0 * unread / SAMPLE_RATE_HZ >= step_ms:
             return min(unread, max_take), False
         return None
 

@@ -483,7 +483,7 @@ def test_alignatt_step_grows_when_updates_take_more_than_its_compute_ratio(
     state = system.new_state()
     assert isinstance(system, AdaptiveStepSystem) and system.adapts_step
     assert system.step_headroom(state) is None  # no update yet: nothing known of the load
-    system.push(SpeechSegment(scripted_audio(4)[: 1500 * 16], 16_000), state)
+    system.push(SpeechSegment(scripted_audio(6)[: 3000 * 16], 16_000), state)  # the preset's first update at 3 s
     system.pop(state)
     # A fast update keeps the preset's 1.5 s; a slow one stretches the step to 0.3 of real time, up to 5 s.
     assert state.num_updates == 1
@@ -493,3 +493,22 @@ def test_alignatt_step_grows_when_updates_take_more_than_its_compute_ratio(
     baseline = dataclasses.replace(PRESETS["baseline"], task="transcribe", source_lang="en", target_lang="en")
     fixed = WhisperStreamingSystem(_SlowScriptedBackend(clock, decode_s), baseline, LocalAgreement(2))
     assert not fixed.adapts_step
+
+
+def test_the_first_update_waits_for_first_step_ms(scripted_backend: ScriptedBackend) -> None:
+    system = scripted_system(scripted_backend, step_ms=500.0, first_step_ms=2_000.0)
+    state = system.new_state()
+    audio = scripted_audio(12)  # 6 s
+    read_ms = 0
+    while state.num_updates == 0:
+        system.push(SpeechSegment(audio[read_ms * 16 : (read_ms + 250) * 16], 16_000), state)
+        system.pop(state)
+        read_ms += 250
+    assert read_ms == 2_000
+    system.push(SpeechSegment(audio[read_ms * 16 : (read_ms + 500) * 16], 16_000), state)
+    system.pop(state)
+    assert state.num_updates == 2  # then every step_ms, as before
+    expected = " ".join(script_word(i) for i in range(12))
+    assert text_of(run(system, audio, 250.0)) == expected
+    with pytest.raises(ValueError, match="first_step_ms"):
+        StreamingOptions(first_step_ms=10.0)
