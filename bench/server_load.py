@@ -4,10 +4,12 @@ Sessions start `--ramp-s` apart (clients arrive one after another, so the server
 next one asks in). Each session streams a recording in 100 ms PCM16 frames at real-time pace (looping it), and
 records, for every committed-output event, the time from sending the frame that completed a second of audio to
 receiving the event. A session the server refuses (`server_busy`: beyond `max_sessions` or the measured capacity of
-the model) ends there and is counted; an admitted one counts the audio the server skipped to keep its backlog
-bounded (`audio.skipped` events). At the end it prints admitted and refused sessions, per-event latency p50/p95,
-other errors, dropped frames and skipped audio (from /metrics), the server's capacity and load (from /health, read
-once every session has started), and its RSS then, at its peak and at the end (flat memory: the three agree).
+the model) ends there and is counted, or with `--retries N` tries again after the `retry_after_ms` the server
+gave, as the protocol asks of a client, and streams its minutes from when it got in; an admitted one counts the
+audio the server skipped to keep its backlog bounded (`audio.skipped` events, listed by session and time). At the
+end it prints admitted and refused sessions, per-event latency p50/p95, other errors, dropped frames and skipped
+audio (from /metrics), the server's capacity and load (from /health, read once every session has started), and its
+RSS then, at its peak and at the end (flat memory: the three agree).
 
 Usage:
     python bench/server_load.py --sessions 16 --minutes 10 --system simulagent.agent.server.diagnostic:AudioMeter
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import statistics
@@ -51,17 +54,42 @@ class _Result:
     admitted: bool = False
     refused_reason: str = ""
     refused_message: str = ""
+    retry_after_s: float = 10.0
+    attempts: int = 1
     sent_ms: float = 0.0
     skipped_ms: float = 0.0
+    skips: list[tuple[float, float]] = field(default_factory=list)  # (seconds into the session, seconds skipped)
     errors: list[str] = field(default_factory=list)
 
 
 async def _session(
-    url: str, audio: np.ndarray, seconds: float, delay_s: float, latencies: list[float], source_lang: str
+    url: str,
+    audio: np.ndarray,
+    seconds: float,
+    delay_s: float,
+    latencies: list[float],
+    source_lang: str,
+    retries: int = 0,
 ) -> _Result:
+    """One client: a refused one tries again after the server's `retry_after_ms`, up to `retries` times, as the
+    protocol asks of a client (then streams its `seconds` from the time it got in)."""
+    await asyncio.sleep(delay_s)
+    for attempt in range(retries + 1):
+        result = await _stream(url, audio, seconds, latencies, source_lang)
+        result.attempts = attempt + 1
+        if result.admitted or attempt == retries or result.refused_reason not in _RETRIED:
+            return result
+        await asyncio.sleep(result.retry_after_s)
+    raise AssertionError("unreachable")
+
+
+# Refusals a client waits out (a full server is not).
+_RETRIED = ("load",)
+
+
+async def _stream(url: str, audio: np.ndarray, seconds: float, latencies: list[float], source_lang: str) -> _Result:
     import websockets
 
-    await asyncio.sleep(delay_s)
     result = _Result()
     frame = 1600
     pcm = (np.clip(audio, -1, 1) * 32767).astype("<i2")
@@ -74,9 +102,11 @@ async def _session(
         if first.get("type") == "error":
             result.refused_reason = first.get("reason", first.get("code", "?"))
             result.refused_message = first.get("message", "")
+            result.retry_after_s = float(first.get("retry_after_ms", 10_000)) / 1000.0
             return result
         result.admitted = True
         sent_at: list[float] = []
+        start = time.perf_counter()
 
         async def reader() -> None:
             async for raw in ws:
@@ -87,11 +117,11 @@ async def _session(
                     result.errors.append(message["code"])
                 elif message.get("event") == "audio.skipped":
                     result.skipped_ms += float(message["skipped_ms"])
+                    result.skips.append((time.perf_counter() - start, float(message["skipped_ms"]) / 1000.0))
                 elif message.get("event") == "translation.committed" and sent_at:
                     latencies.append(time.perf_counter() - sent_at[-1])
 
         task = asyncio.create_task(reader())
-        start = time.perf_counter()
         position = 0
         index = 0
         while time.perf_counter() - start < seconds:
@@ -100,14 +130,19 @@ async def _session(
                 position = 0
                 continue
             position += frame
-            await ws.send(chunk.tobytes())
+            try:
+                await ws.send(chunk.tobytes())
+            except websockets.ConnectionClosed as closed:  # the server ended the session: count it, do not crash
+                result.errors.append(f"closed {closed.rcvd.code if closed.rcvd else '?'}")
+                break
             result.sent_ms += 100.0
             index += 1
             if index % 10 == 0:
                 sent_at.append(time.perf_counter())
             target = start + index * 0.1
             await asyncio.sleep(max(0.0, target - time.perf_counter()))
-        await ws.send(json.dumps({"type": "end_of_audio"}))
+        with contextlib.suppress(websockets.ConnectionClosed):
+            await ws.send(json.dumps({"type": "end_of_audio"}))
         await asyncio.sleep(2.0)
         task.cancel()
     return result
@@ -156,7 +191,8 @@ async def _main(args: argparse.Namespace) -> None:
             audio = (0.2 * np.sin(2 * np.pi * 220 * np.arange(16000 * 5) / 16000)).astype(np.float32)
         latencies: list[float] = []
         peak_mb = 0.0
-        ramp_end_s = args.ramp_s * max(0, args.sessions - 1) + 5.0
+        # Clients that try again come in a retry_after_ms (10 s) or more later.
+        ramp_end_s = args.ramp_s * max(0, args.sessions - 1) + 5.0 + 12.0 * args.retries
         after_ramp_mb: float | None = None
         loaded_health: dict[str, object] = {}
         per_minute_mb: list[float] = []  # RSS at the end of each minute: flat memory shows as a plateau
@@ -187,6 +223,7 @@ async def _main(args: argparse.Namespace) -> None:
                     i * args.ramp_s,
                     latencies,
                     args.source_lang,
+                    args.retries,
                 )
                 for i in range(args.sessions)
             )
@@ -206,6 +243,9 @@ async def _main(args: argparse.Namespace) -> None:
         p50 = statistics.median(latencies) * 1000 if latencies else float("nan")
         print(f"sessions={args.sessions} minutes={args.minutes} ramp={args.ramp_s}s system={args.system}")
         print(f"admitted={len(admitted)} refused={sum(refused.values())} {refused or ''}")
+        retried = [f"{i}:{r.attempts}" for i, r in enumerate(results) if r.attempts > 1]
+        if retried:
+            print(f"tries of the clients that tried again (session:tries): {' '.join(retried)}")
         for i, r in enumerate(results):
             if not r.admitted:
                 print(f"  session {i} refused: {r.refused_message}")
@@ -218,6 +258,10 @@ async def _main(args: argparse.Namespace) -> None:
             f"skipped audio={skipped_s:.1f} s{share}, "
             f"metric={_metric(metrics, 'simulagent_skipped_audio_seconds_total'):.1f} s"
         )
+        # When and where audio was skipped tells a cold start (the first streams, the first seconds) from overload.
+        skips = [f"{i}@{at:.0f}s:{sec:.1f}s" for i, r in enumerate(results) for at, sec in r.skips]
+        if skips:
+            print(f"skips (session@time into it:seconds): {' '.join(skips)}")
         print(f"latency p50={p50:.1f} ms p95={q[18] * 1000:.1f} ms")
         print(f"after the ramp: capacity={json.dumps(loaded_health.get('capacity'))}")
         print(f"after the ramp: load={json.dumps(loaded_health.get('load'))}")
@@ -245,6 +289,9 @@ def main() -> None:
     parser.add_argument("--source-lang", default="", help="the sessions' source language (default: the server's)")
     parser.add_argument("--port", type=int, default=8799)
     parser.add_argument("--ramp-s", type=float, default=1.0, help="seconds between session starts")
+    parser.add_argument(
+        "--retries", type=int, default=0, help="times a client refused for load tries again after retry_after_ms"
+    )
     parser.add_argument(
         "--serve-arg",
         action="append",

@@ -36,11 +36,15 @@ class ServerOptions:
         min_measured_audio_ms: audio the worker must have processed within the window before the measured limit
             applies (fewer updates give a noisy real-time factor).
         max_backlog_ms: unprocessed audio a streaming session may hold; beyond it the oldest is skipped and the
-            client gets an `audio.skipped` event.
+            client gets an `audio.skipped` event. 10 s: under load a stream's update can wait behind a batch on each
+            worker thread (2-4 s each at 15 streams on 2 cores) besides its own, and the steps themselves reach 8 s;
+            with 5 s, such moments made every stream skip 2.6 s at once (docs/benchmarks.md, server).
         retry_after_ms: how long a refused client is told to wait before trying again.
         min_step_headroom: for streams whose system adapts its step to the load (`simulagent.types.
             AdaptiveStepSystem`), the mean share of their step range left unused below which measured admission
-            refuses newcomers (`simulagent.agent.server.admission`, rule 5).
+            refuses newcomers (`simulagent.agent.server.admission`, rule 5). 0.4 of the server's 1.5-8 s range (a
+            mean step of 4.1 s): on a 2-core Zen 4 EPYC it let 16 alignatt streams in, which skipped nothing over
+            10 minutes; 0.5 stopped at 14 (docs/benchmarks.md, server).
         max_elastic_busy: for the same streams, the model-busy fraction beyond which newcomers are refused whatever
             the headroom: a worker busy nearly all the time makes updates queue, a wait their steps do not show.
     """
@@ -55,9 +59,9 @@ class ServerOptions:
     max_model_load: float = 0.8
     load_window_s: float = 10.0
     min_measured_audio_ms: float = 2_000.0
-    max_backlog_ms: float = 5_000.0
+    max_backlog_ms: float = 10_000.0
     retry_after_ms: int = 10_000
-    min_step_headroom: float = 0.5
+    min_step_headroom: float = 0.4
     max_elastic_busy: float = 0.95
 
     def __post_init__(self) -> None:

@@ -120,7 +120,7 @@ class StreamingSystemSession:
         max_pending_events: int = 256,
         *,
         worker: ModelWorker | None = None,
-        max_backlog_ms: float = 5_000.0,
+        max_backlog_ms: float = 10_000.0,
     ) -> None:
         if not max_backlog_ms > 0:
             raise ValueError(f"max_backlog_ms must be > 0; got {max_backlog_ms}")

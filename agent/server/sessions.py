@@ -51,16 +51,21 @@ _INTRA_THREADS = 1
 # real-time pacing a first update that commits nothing delays no later word; the longer wait is for the
 # computation-aware latency of one stream run as fast as it decodes.
 _FIRST_STEP_MS = 0.0
+# Steps grow up to 8 s, not the preset's 5 s: in the server a step grows with the load of every stream on the worker
+# (a batch's time counts for each of its streams), and a grown step keeps a shorter buffer, so an update's window,
+# and its cost, stays that of a short step while the cost per second of audio falls with the step's length. The
+# longer reach is room to serve more streams at a longer lag instead of refusing them (docs/benchmarks.md, server).
+_LONGEST_STEP_MS = 8_000.0
 
 
 def _build_shared(make_system: Callable[..., Any]) -> Any:
-    """Call a `--system` factory, telling it to run a replica per thread and its first update after one step when
-    it takes `intra_threads` and `first_step_ms` (or any keyword)."""
+    """Call a `--system` factory, telling it to run a replica per thread, its first update after one step and
+    steps of up to 8 s when it takes `intra_threads`, `first_step_ms` and `max_step_ms` (or any keyword)."""
     try:
         parameters = list(inspect.signature(make_system).parameters.values())
     except (TypeError, ValueError):  # a builtin or C callable: nothing to tell
         return make_system()
-    settings = {"intra_threads": _INTRA_THREADS, "first_step_ms": _FIRST_STEP_MS}
+    settings = {"intra_threads": _INTRA_THREADS, "first_step_ms": _FIRST_STEP_MS, "max_step_ms": _LONGEST_STEP_MS}
     if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
         names = {p.name for p in parameters}
         settings = {name: value for name, value in settings.items() if name in names}
@@ -127,6 +132,7 @@ def _default_factory(
                         num_threads=config.models.num_threads,
                         intra_threads=_INTRA_THREADS,
                         first_step_ms=_FIRST_STEP_MS,
+                        max_step_ms=_LONGEST_STEP_MS,
                         compute_type=config.models.compute_type,
                     )
                     systems[(source, target)] = system

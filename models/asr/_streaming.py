@@ -55,8 +55,10 @@ _REPEAT_LOOKBACK_WORDS = 40
 _MAX_WORD_RUN = 3
 # Whisper decodes at most 30 s; the buffer is kept below that whatever arrives in one step.
 _MAX_DECODE_SAMPLES = 29 * SAMPLE_RATE_HZ
-# The most audio one update takes into the buffer (the adaptive step's ceiling too).
+# The most audio one update takes into the buffer, unless its step is longer.
 _MAX_TAKE_MS = 5_000.0
+# The least audio a grown step's shorter buffer keeps (see `_buffer_bounds_ms`).
+_MIN_KEPT_MS = 1_000.0
 
 
 def check_language_pair(task: Task, source_lang: str, target_lang: str, languages: frozenset[str]) -> None:
@@ -128,6 +130,7 @@ class StreamingOptions:
         step_ms: new audio needed before the next update (whisper_streaming's min-chunk-size).
         first_step_ms: audio needed before a stream's first update (0: `step_ms`).
         max_compute_ratio: adaptive step: the step grows so one update takes at most this fraction of it (0 off).
+        max_step_ms: the longest the adaptive step grows (a longer `step_ms` is never shortened).
         encoder_context: "full" (zero-padded 30 s window, as trained) or "audio" (the buffered audio only).
         min_encoder_context_ms: lower bound of the encoder window with "audio" context.
         trim_after_ms: once the buffer is longer, cut it at the end of the last committed sentence.
@@ -142,6 +145,7 @@ class StreamingOptions:
     step_ms: float = 1000.0
     first_step_ms: float = 0.0
     max_compute_ratio: float = 0.0
+    max_step_ms: float = 5_000.0
     encoder_context: Literal["full", "audio"] = "full"
     min_encoder_context_ms: float = 0.0
     trim_after_ms: float = 15_000.0
@@ -149,11 +153,18 @@ class StreamingOptions:
     prompt_chars: int = 200
     beam_size: int = 1
 
+    @property
+    def longest_step_ms(self) -> float:
+        """The longest step the adaptive step may take."""
+        return max(self.step_ms, self.max_step_ms)
+
     def __post_init__(self) -> None:
         if not 50.0 <= self.step_ms <= 10_000.0:
             raise ValueError(f"step_ms must be in [50, 10000]; got {self.step_ms}")
         if self.first_step_ms and not 50.0 <= self.first_step_ms <= 10_000.0:
             raise ValueError(f"first_step_ms must be 0 or in [50, 10000]; got {self.first_step_ms}")
+        if not 50.0 <= self.max_step_ms <= 20_000.0:
+            raise ValueError(f"max_step_ms must be in [50, 20000]; got {self.max_step_ms}")
         if not 0.0 <= self.max_compute_ratio <= 1.0:
             raise ValueError(f"max_compute_ratio must be in [0, 1]; got {self.max_compute_ratio}")
         if not 1_000.0 <= self.trim_after_ms <= self.max_buffer_ms <= 29_000.0:
@@ -267,17 +278,19 @@ class WhisperStreamingSystem:
     @property
     def adapts_step(self) -> bool:
         """Whether the step grows with the update time (`max_compute_ratio`; `simulagent.types.AdaptiveStepSystem`)."""
-        return self._options.max_compute_ratio > 0 and self._adaptive_step and self._options.step_ms < _MAX_TAKE_MS
+        opts = self._options
+        return opts.max_compute_ratio > 0 and self._adaptive_step and opts.step_ms < opts.longest_step_ms
 
     def step_headroom(self, state: WhisperStreamingState) -> float | None:
-        """Share of the range from `step_ms` to the longest step (5 s) this stream's step has not grown into; None
-        before its first update."""
+        """Share of the range from `step_ms` to the longest step (`max_step_ms`) this stream's step has not grown
+        into; None before its first update."""
         if state.num_updates == 0:
             return None
         shortest_ms = self._options.step_ms
         if not self.adapts_step:
             return 0.0
-        return max(0.0, min(1.0, (_MAX_TAKE_MS - state.step_ms) / (_MAX_TAKE_MS - shortest_ms)))
+        longest_ms = self._options.longest_step_ms
+        return max(0.0, min(1.0, (longest_ms - state.step_ms) / (longest_ms - shortest_ms)))
 
     def new_state(self) -> WhisperStreamingState:
         state = WhisperStreamingState()
@@ -462,14 +475,14 @@ class WhisperStreamingSystem:
         state.unstable = [w.text for w in words[count:]]
         state.decoded_until_ms = state.received_ms
         state.num_updates += 1
-        if final:
-            state.target_finished = True
-        else:
-            self._trim(state, words[count:])
         state.compute_s += elapsed_s
         if opts.max_compute_ratio > 0 and self._adaptive_step:
             # Adaptive step: never spend more than max_compute_ratio of real time decoding.
-            state.step_ms = max(opts.step_ms, min(_MAX_TAKE_MS, 1000.0 * elapsed_s / opts.max_compute_ratio))
+            state.step_ms = max(opts.step_ms, min(opts.longest_step_ms, 1000.0 * elapsed_s / opts.max_compute_ratio))
+        if final:
+            state.target_finished = True
+        else:
+            self._trim(state, words[count:])  # after the step: the buffer kept depends on the next one
 
     def _agreement_count(self, state: WhisperStreamingState, words: list[Word], final: bool) -> int:
         return int(self._policy.agree(state.policy_state, [w.text for w in words], final))
@@ -514,10 +527,21 @@ class WhisperStreamingSystem:
         if pieces:
             state.pending.append(" ".join(pieces))
 
-    def _trim(self, state: WhisperStreamingState, uncommitted: list[Word]) -> None:
+    def _buffer_bounds_ms(self, state: WhisperStreamingState) -> tuple[float, float]:
+        """(trim_after_ms, max_buffer_ms) for this stream now. A step grown past `step_ms` (the adaptive step,
+        shedding load) shrinks the kept audio by as much, so the next window is no longer than at the base step:
+        otherwise a longer step lengthens every window, its encoder and its forced prefix, just when time is short.
+        On one 4-minute stream at fixed 5 s steps, a buffer of at most 5 s instead of 8 took RTF from 0.16 to 0.10
+        (German) and 0.13 to 0.11 (English, the same WER) on one thread (docs/benchmarks.md)."""
         opts = self._options
+        grown_ms = max(0.0, state.step_ms - opts.step_ms)
+        max_buffer_ms = max(_MIN_KEPT_MS, opts.max_buffer_ms - grown_ms)
+        return min(opts.trim_after_ms, max_buffer_ms), max_buffer_ms
+
+    def _trim(self, state: WhisperStreamingState, uncommitted: list[Word]) -> None:
+        trim_after_ms, max_buffer_ms = self._buffer_bounds_ms(state)
         buffer_ms = state.received_ms - state.buffer_start_ms
-        if buffer_ms <= opts.trim_after_ms:
+        if buffer_ms <= trim_after_ms:
             return
         inside = [w for w in state.committed if w.start_ms >= state.buffer_start_ms]
         cut_ms: float | None = None
@@ -529,9 +553,9 @@ class WhisperStreamingSystem:
         def left_ms() -> float:
             return state.received_ms - (state.buffer_start_ms if cut_ms is None else cut_ms)
 
-        if left_ms() > opts.max_buffer_ms and inside:
+        if left_ms() > max_buffer_ms and inside:
             cut_ms = max(cut_ms or 0.0, inside[-1].end_ms)
-        if left_ms() > opts.max_buffer_ms:
+        if left_ms() > max_buffer_ms:
             # Still too long: the policy has agreed on little for a whole buffer (long steps, an unsure model).
             # Commit the hypothesis words that lie well before the newest audio instead of dropping the speech
             # they cover, and start the policy afresh after them.
@@ -543,7 +567,7 @@ class WhisperStreamingSystem:
                 cut_ms = settled[-1].end_ms
             else:
                 # Nothing heard there (noise, music, silence): keep only the last few seconds, and any word begun.
-                keep_from = state.received_ms - opts.trim_after_ms / 2
+                keep_from = state.received_ms - trim_after_ms / 2
                 if uncommitted:
                     keep_from = min(keep_from, uncommitted[0].start_ms)
                 cut_ms = max(cut_ms or 0.0, keep_from)

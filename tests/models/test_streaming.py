@@ -495,6 +495,45 @@ def test_alignatt_step_grows_when_updates_take_more_than_its_compute_ratio(
     assert not fixed.adapts_step
 
 
+@pytest.mark.parametrize(
+    ("decode_s", "max_step_ms", "longest_kept_ms"),
+    [(0.1, 5000.0, 8000.0), (3.0, 5000.0, 4500.0), (3.0, 8000.0, 1500.0)],
+)
+def test_a_grown_step_keeps_a_shorter_buffer(
+    monkeypatch: pytest.MonkeyPatch, decode_s: float, max_step_ms: float, longest_kept_ms: float
+) -> None:
+    from simulagent.models.asr import _streaming
+
+    clock = [0.0]
+    monkeypatch.setattr(_streaming.time, "perf_counter", lambda: clock[0])
+    # Cut at max_buffer_ms only (the script ends a sentence every 2.5 s, which trim_after_ms would cut at first).
+    options = dataclasses.replace(
+        PRESETS["alignatt"],
+        task="transcribe",
+        source_lang="en",
+        target_lang="en",
+        trim_after_ms=8000.0,
+        max_step_ms=max_step_ms,
+    )
+    system = WhisperStreamingSystem(_SlowScriptedBackend(clock, decode_s), options, AlignAtt(75))
+    audio = scripted_audio(120)  # 60 s
+    kept_ms: list[float] = []
+    state_steps: list[float] = []
+
+    def watch(state: WhisperStreamingState) -> None:
+        state_steps.append(state.step_ms)
+        if not state.target_finished:  # the last update keeps its whole buffer
+            kept_ms.append(1000.0 * state.buffer.shape[0] / 16_000)
+
+    outputs = run(system, audio, 500.0, on_update=watch)
+    # At 1.5 s steps the buffer keeps up to the preset's 8 s; grown to 5 s steps it keeps 3.5 s less (to 8 s, 6.5 s
+    # less), so a window (kept audio and one step) is no longer than before.
+    assert state_steps[-1] == pytest.approx(1500.0 if decode_s < 0.45 else max_step_ms)
+    assert max(kept_ms) <= longest_kept_ms + 500.0
+    assert max(kept_ms) > longest_kept_ms - 2000.0
+    assert text_of(outputs) == " ".join(script_word(i) for i in range(120))  # shorter, and nothing lost
+
+
 def test_the_first_update_waits_for_first_step_ms(scripted_backend: ScriptedBackend) -> None:
     system = scripted_system(scripted_backend, step_ms=500.0, first_step_ms=2_000.0)
     state = system.new_state()

@@ -265,8 +265,9 @@ def test_dialogue_session_announces_due_reminders(tmp_path: Any) -> None:
 
 def test_a_system_factory_is_told_to_run_a_model_replica_per_thread(monkeypatch: pytest.MonkeyPatch) -> None:
     """`serve --system` passes `intra_threads=1` (the worker runs an update per replica, the fastest for concurrent
-    streams on every CPU measured) and `first_step_ms=0` (admission judges a stream by its first update) to a
-    factory that takes them, only those it names unless it takes any keyword, and calls any other factory bare."""
+    streams on every CPU measured), `first_step_ms=0` (admission judges a stream by its first update) and
+    `max_step_ms=8000` (steps stretch further under load) to a factory that takes them, only those it names unless
+    it takes any keyword, and calls any other factory bare."""
     import sys
     import types
 
@@ -289,6 +290,6 @@ def test_a_system_factory_is_told_to_run_a_model_replica_per_thread(monkeypatch:
     monkeypatch.setitem(sys.modules, "simulagent_test_systems", module)
     build_session_factory(Config(), "simulagent_test_systems:with_options")
     build_session_factory(Config(), "simulagent_test_systems:threads_only")
-    assert seen == [{"intra_threads": 1, "first_step_ms": 0.0}, {"intra_threads": 1}]
+    assert seen == [{"intra_threads": 1, "first_step_ms": 0.0, "max_step_ms": 8000.0}, {"intra_threads": 1}]
     _, names = build_session_factory(Config(), "simulagent_test_systems:bare")
     assert names == (AudioMeter().spec.name,)
