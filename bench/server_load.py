@@ -57,9 +57,12 @@ class _Result:
     retry_after_s: float = 10.0
     attempts: int = 1
     sent_ms: float = 0.0
-    skipped_ms: float = 0.0
     skips: list[tuple[float, float]] = field(default_factory=list)  # (seconds into the session, seconds skipped)
     errors: list[str] = field(default_factory=list)
+
+    @property
+    def skipped_s(self) -> float:
+        return sum(seconds for _, seconds in self.skips)
 
 
 async def _session(
@@ -116,7 +119,6 @@ async def _stream(url: str, audio: np.ndarray, seconds: float, latencies: list[f
                 if message.get("type") == "error":
                     result.errors.append(message["code"])
                 elif message.get("event") == "audio.skipped":
-                    result.skipped_ms += float(message["skipped_ms"])
                     result.skips.append((time.perf_counter() - start, float(message["skipped_ms"]) / 1000.0))
                 elif message.get("event") == "translation.committed" and sent_at:
                     latencies.append(time.perf_counter() - sent_at[-1])
@@ -238,7 +240,7 @@ async def _main(args: argparse.Namespace) -> None:
                 refused[r.refused_reason] = refused.get(r.refused_reason, 0) + 1
         errors = [code for r in results for code in r.errors]
         sent_s = sum(r.sent_ms for r in admitted) / 1000.0
-        skipped_s = sum(r.skipped_ms for r in admitted) / 1000.0
+        skipped_s = sum(r.skipped_s for r in admitted)
         q = statistics.quantiles(latencies, n=20) if len(latencies) >= 20 else [float("nan")] * 19
         p50 = statistics.median(latencies) * 1000 if latencies else float("nan")
         print(f"sessions={args.sessions} minutes={args.minutes} ramp={args.ramp_s}s system={args.system}")
