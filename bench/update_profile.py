@@ -32,8 +32,16 @@ _TIMED = ("encode", "generate", "align")
 class _TimedModel:
     """Forwards to the CTranslate2 Whisper object, timing encode/generate/align."""
 
-    def __init__(self, inner: Any, spent: dict[str, float], counts: collections.Counter[str]) -> None:
+    def __init__(
+        self,
+        inner: Any,
+        spent: dict[str, float],
+        counts: collections.Counter[str],
+        calls: list[tuple[int, int, float]],
+        no_timestamps_id: int,
+    ) -> None:
         self._inner, self._spent, self._counts = inner, spent, counts
+        self._calls, self._no_timestamps_id = calls, no_timestamps_id
 
     def __getattr__(self, name: str) -> Any:
         function = getattr(self._inner, name)
@@ -46,8 +54,13 @@ class _TimedModel:
             self._spent[name] += time.perf_counter() - began
             self._counts[name] += 1
             if name == "generate":
-                self._counts["output_tokens"] += len(result[0].sequences_ids[0])
-                self._counts["prompt_tokens"] += len(args[1][0])
+                prompt = list(args[1][0])
+                # The returned sequence starts with the forced prefix: the tokens after <|notimestamps|>.
+                num_forced = len(prompt) - prompt.index(self._no_timestamps_id) - 1
+                num_returned = len(result[0].sequences_ids[0])
+                self._counts["output_tokens"] += num_returned
+                self._counts["prompt_tokens"] += len(prompt)
+                self._calls.append((num_forced, num_returned - num_forced, time.perf_counter() - began))
             return result
 
         return timed
@@ -88,11 +101,40 @@ def micro(speech_set: Path, task: str, lang: str, intra_threads: int, compute_ty
         prompt = start + hypothesis[:forced]
         for new in (1, 2, 5, 9):
             ms = _median_ms(
-                lambda p=prompt, n=new: whisper.model.generate(
-                    encoded, [p], beam_size=1, max_length=len(p) + n, return_scores=True, return_no_speech_prob=True
+                lambda p=prompt, n=new, f=forced: whisper.model.generate(
+                    encoded,
+                    [p],
+                    beam_size=1,
+                    max_length=_whisper_max_length(len(start) - 1, f + n),
+                    return_scores=True,
+                    return_no_speech_prob=True,
                 )
             )
             print(f"generate: {forced} forced + {new} new tokens: {ms:.0f} ms")
+
+
+def _whisper_max_length(num_prompt_pass: int, num_steps: int) -> int:
+    """`max_length` for CTranslate2's Whisper `generate` that lets it run `num_steps` decoder steps (forced prefix
+    included): it decodes at most min(max_length / 2, max_length - num_prompt_pass) of them, where
+    `num_prompt_pass` is the prompt it reads in one pass (all but the last start token)."""
+    return max(2 * num_steps, num_prompt_pass + num_steps)
+
+
+def _fit_generate(calls: list[tuple[int, int, float]]) -> None:
+    """Least squares of each `generate`'s time on its forced and new tokens: its fixed cost and the cost of a
+    decoder step of each kind (CTranslate2 forces the prefix one step at a time, across the whole beam)."""
+    import numpy as np
+
+    if len(calls) < 3:
+        return
+    design = np.array([[1.0, forced, new] for forced, new, _ in calls])
+    ms = 1000.0 * np.array([seconds for _, _, seconds in calls])
+    (fixed, per_forced, per_new), *_ = np.linalg.lstsq(design, ms, rcond=None)
+    print(
+        f"generate: {fixed:.0f} ms + {per_forced:.1f} ms per forced token + {per_new:.1f} ms per new token "
+        f"(least squares over {len(calls)} calls; {design[:, 1].mean():.1f} forced and {design[:, 2].mean():.1f} "
+        "new tokens per call)"
+    )
 
 
 def main() -> None:
@@ -133,7 +175,9 @@ def main() -> None:
     whisper = system._backend._model  # faster-whisper's WhisperModel inside the backend
     spent: dict[str, float] = collections.defaultdict(float)
     counts: collections.Counter[str] = collections.Counter()
-    whisper.model = _TimedModel(whisper.model, spent, counts)
+    generate_calls: list[tuple[int, int, float]] = []
+    tokenizer = system._backend._tokenizer(args.task, args.lang)
+    whisper.model = _TimedModel(whisper.model, spent, counts, generate_calls, tokenizer.no_timestamps)
     extract = whisper.feature_extractor
 
     def timed_features(*a: Any, **k: Any) -> Any:
@@ -171,6 +215,7 @@ def main() -> None:
         f"decoder: {counts['output_tokens'] / calls:.1f} tokens returned per update (forced prefix included), "
         f"prompt {counts['prompt_tokens'] / calls:.1f} tokens"
     )
+    _fit_generate(generate_calls)
 
 
 if __name__ == "__main__":
