@@ -65,6 +65,10 @@ class _Result:
         return sum(seconds for _, seconds in self.skips)
 
 
+# Refusals a client waits out (a full server is not).
+_RETRIED = ("load",)
+
+
 async def _session(
     url: str,
     audio: np.ndarray,
@@ -77,17 +81,14 @@ async def _session(
     """One client: a refused one tries again after the server's `retry_after_ms`, up to `retries` times, as the
     protocol asks of a client (then streams its `seconds` from the time it got in)."""
     await asyncio.sleep(delay_s)
-    for attempt in range(retries + 1):
-        result = await _stream(url, audio, seconds, latencies, source_lang)
-        result.attempts = attempt + 1
-        if result.admitted or attempt == retries or result.refused_reason not in _RETRIED:
-            return result
+    result = await _stream(url, audio, seconds, latencies, source_lang)
+    attempts = 1
+    while not result.admitted and attempts <= retries and result.refused_reason in _RETRIED:
         await asyncio.sleep(result.retry_after_s)
-    raise AssertionError("unreachable")
-
-
-# Refusals a client waits out (a full server is not).
-_RETRIED = ("load",)
+        result = await _stream(url, audio, seconds, latencies, source_lang)
+        attempts += 1
+    result.attempts = attempts
+    return result
 
 
 async def _stream(url: str, audio: np.ndarray, seconds: float, latencies: list[float], source_lang: str) -> _Result:

@@ -57,10 +57,9 @@ class _TimedModel:
                 prompt = list(args[1][0])
                 # The returned sequence starts with the forced prefix: the tokens after <|notimestamps|>.
                 num_forced = len(prompt) - prompt.index(self._no_timestamps_id) - 1
-                num_returned = len(result[0].sequences_ids[0])
-                self._counts["output_tokens"] += num_returned
                 self._counts["prompt_tokens"] += len(prompt)
-                self._calls.append((num_forced, num_returned - num_forced, time.perf_counter() - began))
+                num_new = len(result[0].sequences_ids[0]) - num_forced
+                self._calls.append((num_forced, num_new, time.perf_counter() - began))
             return result
 
         return timed
@@ -212,7 +211,8 @@ def main() -> None:
     print(f"  {'other':9s} {(compute_s - sum(spent.values())) * per:6.0f} ms")
     calls = max(1, counts["generate"])
     print(
-        f"decoder: {counts['output_tokens'] / calls:.1f} tokens returned per update (forced prefix included), "
+        f"decoder: {sum(f + n for f, n, _ in generate_calls) / calls:.1f} tokens returned per update (forced "
+        "prefix included), "
         f"prompt {counts['prompt_tokens'] / calls:.1f} tokens"
     )
     _fit_generate(generate_calls)
